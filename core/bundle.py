@@ -1,0 +1,143 @@
+"""Save and load a model bundle: model file, schema, performance and a manifest of hashes.
+
+Loading is careful because unpickling a crafted file runs arbitrary code: the manifest
+(plain JSON) is read first, the scikit-learn version it names must equal the installed
+one, and every file's sha256 must match the manifest, all before anything is unpickled.
+Any failure raises ``BundleError`` with one plain sentence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+import sklearn
+
+from core.model import LanternModel
+from core.schema import Schema
+
+MODEL_FILE = "model.joblib"
+SCHEMA_FILE = "schema.json"
+PERFORMANCE_FILE = "performance.json"
+MANIFEST_FILE = "manifest.json"
+DEFAULT_BUNDLE = Path(__file__).resolve().parent.parent / "artifacts" / "default"
+
+
+class BundleError(RuntimeError):
+    """A bundle that cannot be used, worded for the person running Lantern."""
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A loaded, verified bundle. Read-only: shared by every session of the app."""
+
+    path: Path
+    model: LanternModel
+    schema: Schema
+    manifest: dict[str, Any]
+    performance: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest.get("name", self.path.name))
+
+    @property
+    def version(self) -> str:
+        return str(self.manifest.get("version", "unknown"))
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return dict(self.manifest.get("metrics", {}))
+
+    @property
+    def bands(self) -> list[dict[str, Any]]:
+        return list(self.manifest.get("risk_bands", []))
+
+    @property
+    def reference(self) -> dict[str, Any]:
+        return dict(self.manifest.get("reference", {}))
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def configured_bundle_path() -> Path:
+    """``LANTERN_BUNDLE`` when set, else the committed default bundle."""
+    return Path(os.environ.get("LANTERN_BUNDLE") or DEFAULT_BUNDLE)
+
+
+def save_bundle(
+    path: Path, model: LanternModel, manifest: dict[str, Any], performance: dict[str, Any]
+) -> dict[str, Any]:
+    """Write the bundle files, then the manifest with their sha256. Returns the manifest."""
+    path.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, path / MODEL_FILE, compress=3)
+    model.schema.save(path / SCHEMA_FILE)
+    (path / PERFORMANCE_FILE).write_text(json.dumps(performance, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+    manifest = dict(manifest)
+    manifest["files"] = {name: sha256_file(path / name) for name in (MODEL_FILE, SCHEMA_FILE, PERFORMANCE_FILE)}
+    (path / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    return manifest
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    file = path / MANIFEST_FILE
+    if not path.is_dir():
+        raise BundleError(f"No model bundle at {path}: the folder does not exist.")
+    if not file.is_file():
+        raise BundleError(f"{path} is not a Lantern bundle: it has no {MANIFEST_FILE}.")
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BundleError(f"The bundle's {MANIFEST_FILE} is not valid JSON; rebuild the bundle.") from exc
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise BundleError(f"The bundle's {MANIFEST_FILE} lists no files; rebuild the bundle.")
+    return manifest
+
+
+def verify_bundle(path: Path, manifest: dict[str, Any]) -> None:
+    """Refuse version skew and any file whose sha256 differs from the manifest."""
+    built_with = manifest.get("versions", {}).get("scikit-learn")
+    if built_with != sklearn.__version__:
+        raise BundleError(
+            f"This bundle was built with scikit-learn {built_with} but {sklearn.__version__} is installed; "
+            "a model only loads safely with the version it was built with. Install that version or retrain."
+        )
+    for name in (MODEL_FILE, SCHEMA_FILE, PERFORMANCE_FILE):
+        if name not in manifest["files"]:
+            raise BundleError(f"The bundle's manifest does not list {name}; rebuild the bundle.")
+    for name, expected in manifest["files"].items():
+        file = path / name
+        if Path(name).name != name or not file.is_file():
+            raise BundleError(f"The bundle file {name} is missing.")
+        if sha256_file(file) != expected:
+            raise BundleError(
+                f"The bundle file {name} has changed since the bundle was built (its sha256 does not match "
+                "the manifest). Lantern will not load it; restore the file or retrain."
+            )
+
+
+def load_bundle(path: Path | None = None) -> Bundle:
+    """Load and verify a bundle (``LANTERN_BUNDLE`` or the default when no path is given)."""
+    path = Path(path) if path is not None else configured_bundle_path()
+    manifest = read_manifest(path)
+    verify_bundle(path, manifest)
+    try:
+        model = joblib.load(path / MODEL_FILE)
+    except Exception as exc:
+        raise BundleError(f"The model file could not be read ({type(exc).__name__}); rebuild the bundle.") from exc
+    if not isinstance(model, LanternModel):
+        raise BundleError("The model file does not hold a Lantern model; rebuild the bundle.")
+    schema = Schema.load(path / SCHEMA_FILE)
+    performance = json.loads((path / PERFORMANCE_FILE).read_text(encoding="utf-8"))
+    return Bundle(path=path, model=model, schema=schema, manifest=manifest, performance=performance)

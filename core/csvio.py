@@ -1,0 +1,336 @@
+"""Read real-world CSV exports into text cells, and write CSVs that are safe to open.
+
+Hospital exports come as UTF-8 with or without a byte-order mark, or Latin-1/Windows-1252;
+with commas, semicolons, tabs or pipes; with quoted fields that hold newlines. Everything
+is read as text (no type guessing here: validation owns that) and nothing touches disk:
+uploads arrive as bytes and stay in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+DELIMITERS = (",", ";", "\t", "|")
+DEFAULT_MAX_ROWS = 1_000_000
+DEFAULT_MAX_CELL = 10_000
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"
+_SNIFF_CHARS = 65_536
+_SNIFF_RECORDS = 50
+_CHUNK_ROWS = 50_000
+_SEP_LINE = re.compile(r"\A\s*sep=(.)[ \t]*(\r\n|\r|\n|\Z)", re.IGNORECASE)
+_MARKUP = re.compile(r"<(\?xml|!doctype|!--|[a-z][a-z0-9:-]*[\s>/])", re.IGNORECASE)
+#: Files people upload by mistake, recognised by their first bytes.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or a zip archive"),
+    (b"\xd0\xcf\x11\xe0", "an old-style Excel (.xls) or Word file"),
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"{\\rtf", "a rich-text (RTF) document"),
+)
+
+
+class CsvError(ValueError):
+    """A file that cannot be read as a table, worded for the person who brought it."""
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Bytes -> text and the encoding used.
+
+    UTF-8 (with or without a byte-order mark), UTF-16 (with a byte-order mark, or without
+    one when every other byte is zero, as "Unicode text" exports are), else Windows-1252,
+    else Latin-1. Known non-text files (Excel, PDF, images, archives) and other binary data
+    raise ``CsvError`` naming what the file seems to be.
+    """
+    if not data:
+        raise CsvError("The file is empty.")
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise CsvError(f"This is not a CSV file: it looks like {what}. Export the table as CSV and try again.")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise CsvError("The file says it is UTF-16 text but is not; export it again as CSV (UTF-8).") from exc
+    head = data[:4096]
+    if b"\x00" in head:
+        bom_less = _utf16_without_bom(head)
+        if bom_less:
+            try:
+                return data.decode(bom_less), "utf-16"
+            except UnicodeDecodeError:
+                pass
+        raise CsvError("This is not a CSV file: it contains binary data. Export the table as CSV and try again.")
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text, encoding = data.decode("cp1252"), "windows-1252"
+    except UnicodeDecodeError:
+        text, encoding = data.decode("latin-1"), "latin-1"
+    if "\x00" in text:
+        raise CsvError("This is not a CSV file: it contains binary data. Export the table as CSV and try again.")
+    return text, encoding
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' when the zero bytes sit on one side of (mostly ASCII) text."""
+    even, odd = head[0::2], head[1::2]
+    if len(odd) < 2:
+        return None
+    zero_even, zero_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    if zero_odd > 0.7 and zero_even < 0.05:
+        return "utf-16-le"
+    if zero_even > 0.7 and zero_odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the header into the most fields, consistently with the rows below.
+
+    Quoted fields are respected, so a semicolon file with decimal commas (``12,5``) or a
+    comma file with a semicolon inside a quoted name is recognised. Comma when unsure.
+    """
+    sample = text[:_SNIFF_CHARS]
+    truncated = len(text) > _SNIFF_CHARS
+    best, best_score = ",", (0.0, 0)
+    fallback, fallback_width = ",", 1
+    for d in DELIMITERS:
+        widths = _record_widths(sample, d, truncated)
+        if not widths:
+            continue
+        head, body = widths[0], widths[1:]
+        agree = sum(w == head for w in body) / len(body) if body else 1.0
+        if head > 1:
+            score = (head * (0.25 + 0.75 * agree), head)
+            if score > best_score:
+                best, best_score = d, score
+        elif body:
+            modal = max(set(body), key=body.count)
+            if modal > fallback_width:
+                fallback, fallback_width = d, modal
+    return best if best_score[1] > 1 else fallback
+
+
+def _record_widths(sample: str, delimiter: str, truncated: bool) -> list[int]:
+    widths: list[int] = []
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+    try:
+        for fields in reader:
+            if fields and any(f.strip() for f in fields):
+                widths.append(len(fields))
+            if len(widths) > _SNIFF_RECORDS:
+                break
+    except csv.Error:
+        pass
+    if truncated and len(widths) > 1 and len(widths) <= _SNIFF_RECORDS:
+        widths.pop()  # the last record may be cut off by the sample's end
+    return widths
+
+
+def read_csv_bytes(
+    data: bytes, max_rows: int = DEFAULT_MAX_ROWS, max_cell: int = DEFAULT_MAX_CELL
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Parse bytes into a frame of text cells. Returns (frame, info about the file).
+
+    ``info`` holds ``encoding``, ``delimiter`` ("," ";" "tab" "|"), ``rows`` and
+    ``row_problems``: 0-based data row -> reason, for rows with more or fewer fields than
+    the header. Such rows keep their place (cut or padded to the header's width) so
+    validation rejects them with that reason; every other row is read normally. Blank
+    lines, and lines holding only delimiters or spaces, are not rows. Problems with the
+    file as a whole raise ``CsvError`` with one plain sentence.
+    """
+    text, encoding = decode(data)
+    stripped = text.lstrip()
+    if not stripped:
+        raise CsvError("The file is empty: it holds only blank space.")
+    if stripped[0] in "{[" and stripped.rstrip()[-1:] in "}]":
+        raise CsvError("This looks like JSON, not CSV. Export the table as CSV (one row per patient) and try again.")
+    if _MARKUP.match(stripped[:200]):
+        raise CsvError("This looks like XML or HTML, not CSV. Export the table as CSV and try again.")
+    sep_line = _SEP_LINE.match(text)
+    if sep_line:  # Excel's "sep=;" first line names the delimiter
+        delimiter = sep_line.group(1)
+        text = text[sep_line.end():]
+        if not text.strip():
+            raise CsvError("The file is empty.")
+    else:
+        delimiter = sniff_delimiter(text)
+    frame, row_problems = _read_table(text, delimiter, max_rows, max_cell)
+    if frame.shape[1] == 1 and len(frame):
+        only = str(frame.columns[0])
+        if any(d in only for d in (",", ";", "\t", "|", ":")):
+            raise CsvError(
+                f"The file has only one column ('{_shorten(only)}'); check its delimiter "
+                "(Lantern reads comma, semicolon, tab or pipe)."
+            )
+    info = {"encoding": encoding, "delimiter": {"\t": "tab"}.get(delimiter, delimiter), "rows": len(frame)}
+    return frame, {**info, "row_problems": row_problems}
+
+
+def read_csv_path(path: Path, **kwargs: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError as exc:
+        raise CsvError(f"No file at {path}.") from exc
+    except IsADirectoryError as exc:
+        raise CsvError(f"{path} is a folder, not a CSV file.") from exc
+    return read_csv_bytes(data, **kwargs)
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula (=, +, -, @) with a quote.
+
+    Numbers (including negative ones) stay numbers; only text is touched.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        text = s.astype("string")
+        risky = text.str.startswith(_FORMULA_START, na=False) & ~text.str.fullmatch(_PLAIN_NUMBER, na=False)
+        if risky.any():
+            out[col] = np.where(risky.to_numpy(), "'" + text.fillna(""), s.astype(object))
+    out.columns = [("'" + str(c)) if str(c).startswith(_FORMULA_START) else c for c in out.columns]
+    return out
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A CSV for download: formulas neutralised, UTF-8, newline line endings."""
+    return neutralise_formulas(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def _read_table(text: str, delimiter: str, max_rows: int, max_cell: int) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Records -> a frame of text cells with the header's width, plus the rows that did not fit.
+
+    The csv module is as fast as pandas for all-text frames and, unlike pandas, tells a
+    row with too few fields from one with empty trailing cells, and never turns the first
+    column into an index when rows have a trailing delimiter. Each row keeps its place; a
+    row with too many or too few fields is padded or cut to the header's width and
+    reported in the returned problems (0-based data row -> reason). Extra fields that are
+    all empty (a trailing delimiter) are not a problem.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+        while not any(f.strip() for f in header):
+            header = next(reader)
+    except StopIteration as exc:
+        raise CsvError("The file is empty.") from exc
+    except csv.Error as exc:
+        raise _csv_error(exc, max_cell, 1) from exc
+    header = _clean_header(header, max_cell)
+    width = len(header)
+    longest_line = max(map(len, text.replace("\r", "\n").split("\n")))
+    check_all_cells = bool(max_cell) and longest_line > max_cell
+    chunks: list[pd.DataFrame] = []
+    rows: list[list[str]] = []
+    problems: dict[int, str] = {}
+    n = 0
+    prev_line = reader.line_num
+    last_problem_line = 0
+    try:
+        for fields in reader:
+            first_line, prev_line = prev_line + 1, reader.line_num
+            if len(fields) != width or not fields[0].strip():
+                if not fields or not any(f.strip() for f in fields):
+                    continue  # a blank line, or one of only delimiters and spaces
+                if len(fields) > width and not any(f.strip() for f in fields[width:]):
+                    fields = fields[:width]  # trailing delimiters
+                elif len(fields) != width:
+                    problems[n] = _field_count_problem(fields, width, first_line, prev_line)
+                    last_problem_line = first_line
+                    fields = (fields + [""] * width)[:width]
+            if max_cell and (check_all_cells or prev_line > first_line) and max(map(len, fields)) > max_cell:
+                raise _cell_too_long(header, fields, max_cell, first_line)
+            rows.append(fields)
+            n += 1
+            if len(rows) == _CHUNK_ROWS:
+                chunks.append(pd.DataFrame(rows, dtype=object))
+                rows = []
+            if n > max_rows:
+                raise CsvError(
+                    f"The file has more than {max_rows:,} rows, Lantern's limit. Split it into smaller files."
+                )
+    except csv.Error as exc:
+        raise _csv_error(exc, max_cell, prev_line + 1) from exc
+    if n and (n - 1) in problems and '"' in text and rows and any("\n" in f or "\r" in f for f in rows[-1]):
+        # a quote opened and never closed swallows the rest of the file into one cell
+        raise CsvError(
+            f'A quote mark (") opened on line {last_problem_line:,} is never closed, so the rest of the file '
+            "runs into one cell. Fix the quotes (or export the file again) and try again."
+        )
+    chunks.append(pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(np.empty((0, width), dtype=object)))
+    frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+    frame.columns = header
+    return frame, problems
+
+
+def _clean_header(header: list[str], max_cell: int) -> list[str]:
+    """Trimmed names without a byte-order mark; blank names become 'Unnamed: i'; duplicates are an error."""
+    names = [h.replace("\ufeff", "").strip() for h in header]
+    names = [n or f"Unnamed: {i}" for i, n in enumerate(names)]
+    seen: set[str] = set()
+    dupes: list[str] = []
+    for name in names:
+        if name in seen and name not in dupes:
+            dupes.append(name)
+        seen.add(name)
+    if dupes:
+        raise CsvError(
+            f"Column names appear more than once: {', '.join(_shorten(d) for d in dupes)}. "
+            "Rename them so each is unique."
+        )
+    if max_cell and max(map(len, names)) > max_cell:
+        raise CsvError(
+            f"The first row has a cell longer than {max_cell:,} characters, Lantern's limit; "
+            "the first row should hold the column names."
+        )
+    return names
+
+
+def _field_count_problem(fields: list[str], width: int, first_line: int, last_line: int) -> str:
+    where = f"line {first_line:,}" if first_line == last_line else f"lines {first_line:,}-{last_line:,}"
+    if any("\n" in f or "\r" in f for f in fields):
+        hint = " (a quote mark may be missing)"
+    elif len(fields) > width:
+        hint = " (a value holding the delimiter needs quotes)"
+    else:
+        hint = ""
+    return f"{where} has {len(fields)} fields but the header has {width}{hint}"
+
+
+def _cell_too_long(header: list[str], fields: list[str], max_cell: int, line: int) -> CsvError:
+    col = next((header[i] for i, f in enumerate(fields) if len(f) > max_cell), header[0])
+    return CsvError(
+        f"Column '{_shorten(col)}' has a cell longer than {max_cell:,} characters on line {line}, "
+        "Lantern's limit. Check the file (a quote mark may be missing) and try again."
+    )
+
+
+def _csv_error(exc: csv.Error, max_cell: int, line: int) -> CsvError:
+    limit = csv.field_size_limit()
+    if "field larger than field limit" in str(exc):
+        return CsvError(
+            f"A cell near line {line:,} is longer than {min(max_cell or limit, limit):,} characters, Lantern's limit. "
+            "Check the file (a quote mark may be missing) and try again."
+        )
+    return CsvError(f"The file is not a readable CSV near line {line:,} ({exc}); check quotes and line endings.")
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit] + "..."

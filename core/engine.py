@@ -1,0 +1,197 @@
+"""The scoring engine: one verified bundle and its explainer, shared read-only by every caller.
+
+The CLI, the app (through ``st.cache_resource``), the tests and any service build one
+``Engine`` per bundle and call ``score`` for tables or ``patient`` for one patient. It
+holds no per-user state, so sharing it between sessions is safe.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core import scores
+from core.bundle import Bundle, load_bundle
+from core.evaluate import age_band, band_of
+from core.explain import Explainer, Explanation, reason_phrase, top_reasons
+from core.validate import ValidationResult, match_columns, validate
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class ScoreResult:
+    """One output row per input record, in input order, plus the details behind it."""
+
+    output: pd.DataFrame
+    validation: ValidationResult
+    explanation: Explanation | None
+    seconds: float
+
+    @property
+    def counts(self) -> dict[str, int]:
+        v = self.validation
+        return {"read": v.n_read, "scored": v.n_scored, "rejected": v.n_rejected}
+
+
+@dataclass
+class PatientResult:
+    """Everything the patient page shows for one patient."""
+
+    values: dict[str, Any]
+    risk: float
+    band: str
+    baseline: float
+    contributions: pd.Series
+    reasons: list[str]
+    percentile: float
+    flags: dict[str, list[str]]
+    lace: list[dict[str, Any]] | None = None
+    hospital: list[dict[str, Any]] | None = None
+    rejected: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Engine:
+    """A bundle plus its explainer. Build once per process per bundle."""
+
+    def __init__(self, bundle: Bundle) -> None:
+        self.bundle = bundle
+        self.schema = bundle.schema
+        self.explainer = Explainer(bundle.model, float(bundle.reference["baseline_risk"]))
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Engine:
+        return cls(load_bundle(path))
+
+    # ---- tables -------------------------------------------------------------------------
+    def score(
+        self,
+        raw: pd.DataFrame,
+        explain_columns: bool = False,
+        row_problems: dict[int, str] | None = None,
+        progress: Progress | None = None,
+        chunk_rows: int = 20_000,
+    ) -> ScoreResult:
+        """Validate, score and explain a table of raw rows; see ``core.score`` for the columns."""
+        start = time.perf_counter()
+        result = validate(raw, self.schema, row_problems=row_problems)
+        clean = result.clean
+        n = len(clean)
+        risk_pct = np.empty(n)
+        contrib = np.empty((n, len(self.schema.features)))
+        for lo in range(0, n, chunk_rows):
+            part = clean.iloc[lo : lo + chunk_rows]
+            exp = self.explainer.explain(part)
+            risk_pct[lo : lo + len(part)] = exp.risk_pct
+            contrib[lo : lo + len(part)] = exp.contributions.to_numpy()
+            if progress:
+                progress(min(1.0, (lo + len(part)) / max(n, 1)), f"Scored and explained {lo + len(part):,} of {n:,}")
+        explanation = Explanation(
+            risk_pct=risk_pct,
+            baseline_pct=self.explainer.baseline * 100.0,
+            contributions=pd.DataFrame(contrib, columns=self.schema.names, index=clean.index),
+            log_odds=np.empty((0, 0)),
+        )
+        output = self._output_table(raw, result, explanation, explain_columns)
+        return ScoreResult(output, result, explanation, time.perf_counter() - start)
+
+    def _output_table(
+        self, raw: pd.DataFrame, result: ValidationResult, exp: Explanation, explain_columns: bool
+    ) -> pd.DataFrame:
+        n = result.n_read
+        ids = [c for c in self.schema.id_columns if c in result.clean.columns or c in raw.columns]
+        out = pd.DataFrame(index=pd.RangeIndex(n))
+        found = match_columns(list(raw.columns), self.schema)
+        for c in ids:
+            if c in found:
+                out[c] = raw[found[c]].reset_index(drop=True).to_numpy()
+        ok = result.clean.index.to_numpy()
+        out["status"] = "rejected"
+        out.loc[ok, "status"] = "scored"
+        out["reason"] = ""
+        if result.n_rejected:
+            out.loc[result.rejected["row"].to_numpy() - 1, "reason"] = result.rejected["reason"].to_numpy()
+        out["risk"] = np.nan
+        out.loc[ok, "risk"] = exp.risk_pct / 100.0
+        out["risk_band"] = ""
+        out.loc[ok, "risk_band"] = band_of(exp.risk_pct / 100.0, self.bundle.bands)
+        out["flags"] = ""
+        out.loc[ok, "flags"] = result.flags_text().to_numpy()
+        out["top_reasons"] = ""
+        out.loc[ok, "top_reasons"] = top_reasons(self.schema, result.clean, exp.contributions)
+        if explain_columns:
+            out["baseline"] = np.nan
+            out.loc[ok, "baseline"] = exp.baseline_pct / 100.0
+            out["risk_percent"] = np.nan
+            out.loc[ok, "risk_percent"] = exp.risk_pct
+            out["baseline_percent"] = np.nan
+            out.loc[ok, "baseline_percent"] = exp.baseline_pct
+            for name in self.schema.names:
+                out[f"contrib_{name}"] = np.nan
+                out.loc[ok, f"contrib_{name}"] = exp.contributions[name].to_numpy()
+        return out
+
+    # ---- one patient --------------------------------------------------------------------
+    def patient(self, values: Mapping[str, Any], units: dict[str, str] | None = None) -> PatientResult:
+        """Validate and explain one patient entered in the form (or picked from a cohort)."""
+        raw = pd.DataFrame([{name: values.get(name) for name in self.schema.names}])
+        result = validate(raw, self.schema, units=units)
+        if result.n_rejected:
+            return PatientResult(dict(values), float("nan"), "", self.explainer.baseline, pd.Series(dtype=float),
+                                 [], float("nan"), {}, rejected=str(result.rejected["reason"].iloc[0]))
+        clean = result.clean
+        exp = self.explainer.explain(clean)
+        risk = float(exp.risk[0])
+        contrib = exp.contributions.iloc[0]
+        order = contrib.abs().sort_values(ascending=False).index
+        row = clean.iloc[0]
+        reasons = [reason_phrase(self.schema.feature(n), row[n], float(contrib[n])) for n in order]
+        flags = {
+            "outside training range": [self.schema.feature(n).display_label for n in self.schema.names
+                                       if result.out_of_range[n].iloc[0]],
+            "unseen category": [self.schema.feature(n).display_label for n in self.schema.names
+                                if result.unseen[n].iloc[0]],
+            "not recorded": [self.schema.feature(n).display_label for n in self.schema.names
+                             if result.missing[n].iloc[0]],
+        }
+        typed = {n: (None if pd.isna(row[n]) else row[n]) for n in self.schema.names}
+        return PatientResult(
+            values=typed,
+            risk=risk,
+            band=str(band_of(np.array([risk]), self.bundle.bands)[0]),
+            baseline=self.explainer.baseline,
+            contributions=contrib,
+            reasons=reasons,
+            percentile=self.percentile(risk),
+            flags=flags,
+            lace=scores.breakdown(typed, "lace") if scores.has_inputs(self.schema.names, "lace") else None,
+            hospital=scores.breakdown(typed, "hospital") if scores.has_inputs(self.schema.names, "hospital") else None,
+        )
+
+    def percentile(self, risk: float) -> float:
+        """Share of the training cohort (in %) with a lower predicted risk."""
+        q = np.asarray(self.bundle.reference.get("risk_quantiles", []), dtype=float)
+        if not len(q):
+            return float("nan")
+        return float(np.interp(risk, q, np.linspace(0, 100, len(q))))
+
+    def typical_patient(self) -> dict[str, Any]:
+        """The schema's typical value for every feature: the form's reset."""
+        return {f.name: f.typical for f in self.schema.features}
+
+    def reference_for(self, age: float | None, sex: str | None) -> dict[str, Any] | None:
+        """Mean predicted risk of training patients of the same age band and sex."""
+        if age is None or sex is None:
+            return None
+        band = str(age_band(np.array([age]))[0])
+        for row in self.bundle.reference.get("by_age_sex", []):
+            if row["age_band"] == band and str(row["sex"]).lower() == str(sex).lower():
+                return row
+        return None

@@ -1,0 +1,168 @@
+"""Exact per-patient explanations in percentage points of risk that add up.
+
+How the contributions are computed (shown wherever drivers are shown, see
+``METHOD_TEXT``):
+
+1. Exact attributions in the model's log-odds. Gradient boosting: shap's path-dependent
+   TreeSHAP (exact for trees; not the interventional/probability mode, which is wrong
+   for HistGradientBoosting in shap 0.54, shap issue #5116). Logistic regression and the
+   spline GAM: the exact linear SHAP value coef * (x - training mean), summed over a
+   feature's one-hot, spline and "not recorded" columns. Always the positive class.
+2. The log-odds attributions (times the recalibration slope) add up to the gap between
+   this patient's displayed log-odds L and the model's reference log-odds L0. Each is
+   multiplied by the same secant slope s = (risk - r0) / (L - L0), where r0 = sigmoid(L0)
+   (s = r0 (1 - r0) when L = L0), so they add up to risk - r0 in probability.
+3. The baseline is the average predicted risk of the training data, which differs from
+   r0 by a constant (an average of risks is not the risk at the average log-odds). That
+   constant is shared among the features in proportion to the size of their
+   contributions, so baseline + sum(contributions) = risk exactly, for every row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.model import LanternModel, sigmoid
+from core.schema import FeatureSpec, Schema
+
+METHOD_TEXT = (Path(__file__).with_name("text") / "explanation_method.md")
+
+
+@dataclass
+class Explanation:
+    """Risks, baseline and per-feature contributions, all in percentage points (0-100)."""
+
+    risk_pct: np.ndarray
+    baseline_pct: float
+    contributions: pd.DataFrame
+    log_odds: np.ndarray
+
+    @property
+    def risk(self) -> np.ndarray:
+        """The displayed risk as a probability (0-1)."""
+        return self.risk_pct / 100.0
+
+    def additivity_error(self) -> float:
+        total = self.baseline_pct + self.contributions.to_numpy().sum(axis=1)
+        return float(np.max(np.abs(total - self.risk_pct))) if len(total) else 0.0
+
+
+class Explainer:
+    """Explains a model exactly. Build once per model (it is shared and read-only)."""
+
+    def __init__(self, model: LanternModel, baseline_risk: float) -> None:
+        self.model = model
+        self.baseline = float(baseline_risk)
+
+    @cached_property
+    def _tree_explainer(self) -> Any:
+        import shap  # heavy import, only where trees are explained
+
+        return shap.TreeExplainer(self.model.estimator)
+
+    def log_odds(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Exact log-odds attributions per original feature, and the raw margin."""
+        margin = self.model.margin(X)
+        if self.model.is_linear:
+            coef = np.asarray(self.model.estimator.coef_, dtype=np.float64).ravel()  # type: ignore[attr-defined]
+            means = self.model.encoded_means
+            phi_enc = (X - means) * coef
+        else:
+            phi_enc = np.asarray(self._tree_explainer.shap_values(X), dtype=np.float64)
+            if phi_enc.ndim == 3:  # some shap versions return one slice per class
+                phi_enc = phi_enc[..., -1]
+        groups = self.model.encoder.groups
+        if all(len(g) == 1 for g in groups) and len(groups) == phi_enc.shape[1]:
+            phi = phi_enc
+        else:
+            phi = np.column_stack([phi_enc[:, g].sum(axis=1) for g in groups])
+        return phi, margin
+
+    def explain_matrix(self, X: np.ndarray) -> Explanation:
+        phi, margin = self.log_odds(X)
+        risk, contrib = to_probability_points(
+            phi, margin, self.model.calibration_a, self.model.calibration_b, self.baseline
+        )
+        frame = pd.DataFrame(contrib * 100.0, columns=self.model.schema.names)
+        return Explanation(risk_pct=risk * 100.0, baseline_pct=self.baseline * 100.0, contributions=frame, log_odds=phi)
+
+    def explain(self, clean: pd.DataFrame) -> Explanation:
+        """Explain validated rows (``ValidationResult.clean``)."""
+        exp = self.explain_matrix(self.model.encode(clean))
+        exp.contributions.index = clean.index
+        return exp
+
+
+def to_probability_points(
+    phi: np.ndarray, margin: np.ndarray, a: float, b: float, baseline: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Map exact log-odds attributions to probability contributions that add up to risk - baseline.
+
+    See the module docstring for the rule. Returns (risk, contributions) as probabilities.
+    """
+    logit_risk = a + b * margin
+    risk = sigmoid(logit_risk)
+    phi_b = b * phi
+    gap_logit = phi_b.sum(axis=1)
+    logit_ref = logit_risk - gap_logit
+    r_ref = sigmoid(logit_ref)
+    near = np.abs(gap_logit) < 1e-9
+    safe_gap = np.where(near, 1.0, gap_logit)
+    slope = np.where(near, r_ref * (1 - r_ref), (risk - r_ref) / safe_gap)
+    contrib = phi_b * slope[:, None]
+    # exact closure to risk - r_ref (removes floating-point residue), then share r_ref - baseline
+    contrib_total = contrib.sum(axis=1)
+    weight = np.abs(contrib)
+    wsum = weight.sum(axis=1)
+    uniform = wsum <= 1e-15
+    weight = np.where(uniform[:, None], 1.0 / phi.shape[1], weight / np.where(uniform, 1.0, wsum)[:, None])
+    residual = (risk - baseline) - contrib_total
+    contrib = contrib + weight * residual[:, None]
+    return risk, contrib
+
+
+def format_value(spec: FeatureSpec, value: object) -> str:
+    """A feature's value as a clinician would read it, or 'not recorded'."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "not recorded"
+    if spec.kind == "binary":
+        return "yes" if float(value) >= 0.5 else "no"  # type: ignore[arg-type]
+    if spec.kind == "numeric":
+        v = float(value)  # type: ignore[arg-type]
+        text = f"{v:.0f}" if spec.integer or v.is_integer() else f"{v:.1f}"
+        return f"{text} {spec.unit}".strip()
+    return str(value)
+
+
+def reason_phrase(spec: FeatureSpec, value: object, points: float) -> str:
+    """e.g. 'Admissions in past 12 months: 4 admissions (+6.1 points)'."""
+    shown = format_value(spec, value)
+    sign = "+" if points >= 0 else "\u2212"
+    amount = f"({sign}{abs(points):.1f} points)"
+    if shown == "not recorded":
+        return f"{spec.display_label} not recorded {amount}"
+    return f"{spec.display_label}: {shown} {amount}"
+
+
+def top_reasons(schema: Schema, clean: pd.DataFrame, contributions: pd.DataFrame, k: int = 3) -> list[str]:
+    """The k largest drivers of each row (by size), in plain words, joined by ' | '."""
+    values = contributions.to_numpy()
+    order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :k]
+    specs = schema.features
+    columns = [clean[s.name].to_numpy() for s in specs]
+    out = []
+    for i in range(len(values)):
+        parts = [reason_phrase(specs[j], columns[j][i], values[i, j]) for j in order[i]]
+        out.append(" | ".join(parts))
+    return out
+
+
+def method_text() -> str:
+    """One paragraph on how the contributions are computed, for every place drivers appear."""
+    return METHOD_TEXT.read_text(encoding="utf-8").strip()

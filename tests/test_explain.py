@@ -1,0 +1,117 @@
+"""Explanations are exact: they add up on every row and agree with shap's log-odds values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.candidates import Candidate
+from core.csvio import read_csv_path
+from core.engine import Engine
+from core.explain import Explainer, reason_phrase, to_probability_points
+from core.model import logit
+from core.validate import validate
+from tests.conftest import DEMO_COHORT, other_frame
+
+
+def _clean(engine: Engine) -> pd.DataFrame:
+    raw, _ = read_csv_path(DEMO_COHORT)
+    return validate(raw, engine.schema).clean
+
+
+def test_additivity_on_every_demo_row(engine: Engine) -> None:
+    exp = engine.explainer.explain(_clean(engine))
+    assert exp.additivity_error() < 1e-6
+    risk = engine.bundle.model.predict_risk(_clean(engine))
+    np.testing.assert_allclose(exp.risk, risk, atol=1e-12)
+    assert abs(exp.baseline_pct / 100 - engine.bundle.reference["baseline_risk"]) < 1e-12
+
+
+def test_edge_rows_add_up(engine: Engine) -> None:
+    schema = engine.schema
+    empty = {f.name: None for f in schema.features}
+    extreme_hi = {f.name: (f.plausible_max if f.plausible_max is not None else f.train_max) for f in schema.features
+                  if f.kind == "numeric"}
+    extreme_lo = {f.name: (f.plausible_min if f.plausible_min is not None else f.train_min) for f in schema.features
+                  if f.kind == "numeric"}
+    raw = pd.DataFrame([empty, {**empty, **extreme_hi}, {**empty, **extreme_lo}])
+    result = validate(raw, schema)
+    assert result.n_scored == 3
+    exp = engine.explainer.explain(result.clean)
+    assert exp.additivity_error() < 1e-6
+    assert np.all((exp.risk > 0) & (exp.risk < 1))
+
+
+def test_log_odds_agree_with_shap_for_trees(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A boosted-tree bundle: our log-odds attributions are shap's exact TreeSHAP values."""
+    import shap
+
+    from core.bundle import load_bundle
+    from core.train import train_bundle
+
+    out = tmp_path_factory.mktemp("tree_bundle")
+    train_bundle(other_frame(), "outcome", out, positive="readmitted", id_columns=("subject",),
+                 candidates=[Candidate("gradient boosting", {"max_depth": 3, "learning_rate": 0.1, "max_iter": 40})],
+                 progress=lambda _m: None)
+    bundle = load_bundle(out)
+    clean = validate(other_frame(300, seed=11), bundle.schema).clean
+    X = bundle.model.encode(clean)
+    explainer = Explainer(bundle.model, bundle.reference["baseline_risk"])
+    phi, margin = explainer.log_odds(X)
+    ref = shap.TreeExplainer(bundle.model.estimator).shap_values(X)
+    np.testing.assert_allclose(phi, ref, atol=1e-10)
+    exp = explainer.explain(clean)
+    assert exp.additivity_error() < 1e-6
+    expected = shap.TreeExplainer(bundle.model.estimator).expected_value
+    np.testing.assert_allclose(phi.sum(axis=1) + float(np.ravel(expected)[0]), margin, atol=1e-6)
+
+
+def test_linear_log_odds_are_exact(other_engine: Engine) -> None:
+    model = other_engine.bundle.model
+    clean = validate(other_frame(200, seed=12), other_engine.schema).clean
+    X = model.encode(clean)
+    phi, margin = other_engine.explainer.log_odds(X)
+    if model.is_linear:
+        np.testing.assert_allclose(phi.sum(axis=1), margin - (model.encoded_means @ model.estimator.coef_.ravel()
+                                                              + model.estimator.intercept_[0]), atol=1e-9)
+    assert other_engine.explainer.explain(clean).additivity_error() < 1e-6
+
+
+def test_mapping_follows_log_odds_sign_and_order() -> None:
+    rng = np.random.default_rng(0)
+    phi = rng.normal(0, 0.4, (500, 6))
+    margin = -1.7 + phi.sum(axis=1)
+    baseline = 0.16
+    risk, contrib = to_probability_points(phi, margin, 0.0, 1.0, baseline)
+    np.testing.assert_allclose(baseline + contrib.sum(axis=1), risk, atol=1e-12)
+    r_ref = 1 / (1 + np.exp(1.7))
+    gap = abs(r_ref - baseline)
+    big = np.abs(contrib).sum(axis=1) > 4 * gap
+    agree = np.sign(contrib[big]) == np.sign(phi[big])
+    assert agree.mean() > 0.98
+    i = int(np.argmax(big))
+    assert np.argmax(np.abs(contrib[i])) == np.argmax(np.abs(phi[i]))
+
+
+def test_mapping_handles_zero_gap_and_recalibration() -> None:
+    phi = np.zeros((2, 3))
+    margin = np.array([-1.5, -1.5])
+    risk, contrib = to_probability_points(phi, margin, 0.1, 0.9, 0.2)
+    np.testing.assert_allclose(contrib.sum(axis=1), risk - 0.2, atol=1e-12)
+    assert np.all(np.isfinite(contrib))
+    np.testing.assert_allclose(logit(risk), 0.1 + 0.9 * margin)
+
+
+def test_reason_phrases_speak_plainly(engine: Engine) -> None:
+    spec = engine.schema.feature("admissions_12m")
+    assert reason_phrase(spec, 4.0, 6.14) == "Admissions in past 12 months: 4 admissions (+6.1 points)"
+    sodium = engine.schema.feature("sodium_mmol_l")
+    assert reason_phrase(sodium, np.nan, 0.4) == "Sodium at discharge not recorded (+0.4 points)"
+    assert "\u2212" in reason_phrase(sodium, 140.0, -1.0)
+
+
+def test_demo_file_exists() -> None:
+    assert Path(DEMO_COHORT).is_file()
