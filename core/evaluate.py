@@ -27,9 +27,13 @@ BAND_NAMES = ("low", "moderate", "high")
 
 
 def age_band(age: np.ndarray | pd.Series) -> np.ndarray:
-    """Age in years -> '18-44', '45-64', '65-74', '75-84', '85+' (or 'not recorded')."""
-    a = np.asarray(age, dtype=float)
-    out = np.full(a.shape, "not recorded", dtype=object)
+    """Age in years -> '18-44', '45-64', '65-74', '75-84', '85+' (or 'not recorded').
+
+    Extracts that already hold bands as text (e.g. '[70-80)') keep their own bands.
+    """
+    s = pd.Series(np.asarray(age, dtype=object))
+    a = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+    out = np.where(s.isna().to_numpy(), "not recorded", s.astype(str).to_numpy()).astype(object)
     for lo, hi in AGE_BANDS:
         label = f"{lo}+" if hi >= 200 else f"{lo}-{hi}"
         out[(a >= lo) & (a <= hi)] = label

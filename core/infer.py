@@ -5,7 +5,9 @@ identifiers (named, or unique per row, or named like an ID with many distinct va
 never features; columns the schema file excludes are kept only as context; dates are
 context; all-missing and constant columns are dropped; numbers become numeric (0/1 only:
 binary; small integer codes named ``*_id``/``*_code``/``*_type``: categorical); yes/no text
-becomes binary; other text becomes categorical with rare levels grouped as "other".
+becomes binary; code columns (diagnosis, ICD, ``*_code``) and other text become
+categorical with rare levels grouped as "other". A column is numeric only when 99.5% of
+its present cells are numbers, so a few stray codes never turn a code column numeric.
 Every decision is reported in plain words so the trainer can print it.
 """
 
@@ -28,7 +30,9 @@ MAX_LEVELS = 30
 _ID_NAME = re.compile(
     r"(^|_)(id|mrn|nbr|ssn|uuid|guid)$|^(patient|encounter|subject|person|visit|member|account)_?(id|nbr|num|number|no)?$"
 )
-_CODE_NAME = re.compile(r"(_id|_code|_cd|_type|_class)$")
+_SMALL_CODE_NAME = re.compile(r"(_id|_type|_class)$")
+_CODE_NAME = re.compile(r"(_code|_cd|_codes)$|(^|_)(diag|dx|icd|icd9|icd10|drg|cpt|snomed|procedure_code)(_|$|\d)")
+NUMERIC_SHARE = 0.995
 _DATE_TEXT = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T].*)?$|^\d{1,2}/\d{1,2}/\d{2,4}$")
 
 
@@ -158,24 +162,27 @@ def _infer_column(col: pd.Series, known: dict[str, Any]) -> tuple[FeatureSpec | 
     if len(distinct) == 1:
         return None, f"dropped: constant (always '{distinct[0]}')."
     name = str(col.name).strip().lower()
+    if _CODE_NAME.search(name) and not known:
+        return _categorical_spec({"name": str(col.name), "missing_share": missing_share, "label": humanize(col.name)},
+                                 text, note_codes=True)
     values, bad = parse_numeric(col)
     numeric_share = 1 - bad.sum() / n_present
-    is_integer = numeric_share >= 0.98 and bool(np.all(np.mod(values[np.isfinite(values)], 1) == 0))
+    is_integer = numeric_share >= NUMERIC_SHARE and bool(np.all(np.mod(values[np.isfinite(values)], 1) == 0))
     unique_per_row = len(distinct) == n_present and n_present >= 20
     if not known and _ID_NAME.search(name) and len(distinct) > 0.5 * n_present:
         return None, "looks like an identifier (named like an ID, many distinct values); never a feature."
-    if not known and unique_per_row and (numeric_share < 0.98 or is_integer):
+    if not known and unique_per_row and (numeric_share < NUMERIC_SHARE or is_integer):
         return None, "looks like an identifier (a different value on every row); never a feature."
     sample = text[present].head(200).astype(str)
-    if numeric_share < 0.98 and sample.str.match(_DATE_TEXT).mean() > 0.95:
+    if numeric_share < NUMERIC_SHARE and sample.str.match(_DATE_TEXT).mean() > 0.95:
         return None, "dates: kept for analytics, not a predictor."
     base = {"name": str(col.name), "missing_share": missing_share, "label": humanize(col.name)}
-    if numeric_share >= 0.98:
+    if numeric_share >= NUMERIC_SHARE:
         finite = values[np.isfinite(values)]
         levels = set(np.unique(finite).tolist())
         if levels <= {0.0, 1.0}:
             return _binary_spec(base, finite), ""
-        if is_integer and _CODE_NAME.search(name) and len(levels) <= MAX_LEVELS and not known:
+        if is_integer and _SMALL_CODE_NAME.search(name) and len(levels) <= MAX_LEVELS and not known:
             return _categorical_spec(base, text, note_codes=True)
         spec = FeatureSpec(
             kind="numeric",
@@ -204,7 +211,7 @@ def _categorical_spec(base: dict[str, Any], text: pd.Series, note_codes: bool = 
     frequent = counts[counts >= min_count].head(MAX_LEVELS)
     levels = [str(v) for v in frequent.index]
     grouped = len(counts) - len(levels)
-    note = "integer codes treated as categories. " if note_codes else ""
+    note = "codes treated as categories. " if note_codes else ""
     if grouped:
         levels.append(OTHER_LEVEL)
         note += f"{len(counts)} levels; {grouped} rare ones grouped as '{OTHER_LEVEL}'."
