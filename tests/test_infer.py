@@ -73,3 +73,17 @@ def test_overrides_set_labels_modifiable_and_exclusions() -> None:
 def test_missing_target_column_is_named() -> None:
     with pytest.raises(SchemaError, match="'outcome' is not in the file"):
         infer_schema(messy(), "outcome")
+
+
+def test_schema_file_may_be_yaml_or_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from core.infer import load_schema_file
+
+    yml = tmp_path / "schema.yaml"
+    yml.write_text("exclude: [smoker]\nfeatures:\n  age:\n    label: Age at discharge\n    modifiable: true\n")
+    js = tmp_path / "schema.json"
+    js.write_text('{"exclude": ["smoker"], "features": {"age": {"label": "Age at discharge", "modifiable": true}}}')
+    assert load_schema_file(yml) == load_schema_file(js)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(SchemaError, match="not valid JSON"):
+        load_schema_file(bad)
