@@ -142,25 +142,49 @@ def format_value(spec: FeatureSpec, value: object) -> str:
 
 def reason_phrase(spec: FeatureSpec, value: object, points: float) -> str:
     """e.g. 'Admissions in past 12 months: 4 admissions (+6.1 points)'."""
-    shown = format_value(spec, value)
     sign = "+" if points >= 0 else "\u2212"
-    amount = f"({sign}{abs(points):.1f} points)"
-    if shown == "not recorded":
-        return f"{spec.display_label} not recorded {amount}"
-    return f"{spec.display_label}: {shown} {amount}"
+    return f"{_head(spec, value)} ({sign}{abs(points):.1f} points)"
 
 
 def top_reasons(schema: Schema, clean: pd.DataFrame, contributions: pd.DataFrame, k: int = 3) -> list[str]:
-    """The k largest drivers of each row (by size), in plain words, joined by ' | '."""
+    """The k largest drivers of each row (by size), in plain words, joined by ' | '.
+
+    Vectorised: each feature's values are formatted once per distinct value, so 100,000
+    rows take a fraction of a second; the words equal ``reason_phrase`` exactly.
+    """
     values = contributions.to_numpy()
+    n = len(values)
+    if n == 0:
+        return []
+    k = min(k, values.shape[1])
     order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :k]
-    specs = schema.features
-    columns = [clean[s.name].to_numpy() for s in specs]
-    out = []
-    for i in range(len(values)):
-        parts = [reason_phrase(specs[j], columns[j][i], values[i, j]) for j in order[i]]
-        out.append(" | ".join(parts))
-    return out
+    parts = []
+    for r in range(k):
+        feature = order[:, r]
+        pts = values[np.arange(n), feature]
+        text = np.empty(n, dtype=object)
+        for j in np.unique(feature):
+            rows = np.flatnonzero(feature == j)
+            text[rows] = _value_phrases(schema.features[j], clean[schema.features[j].name].to_numpy()[rows])
+        sign = np.where(pts >= 0, " (+", " (\u2212")
+        amount = np.char.mod("%.1f", np.abs(pts))
+        parts.append(np.char.add(np.char.add(np.char.add(text.astype(str), sign), amount), " points)"))
+    joined = parts[0]
+    for p in parts[1:]:
+        joined = np.char.add(np.char.add(joined, " | "), p)
+    return joined.tolist()
+
+
+def _value_phrases(spec: FeatureSpec, values: np.ndarray) -> np.ndarray:
+    """'Label: value unit' or 'Label not recorded' for each value, formatting each distinct value once."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    words = np.array([_head(spec, u) for u in uniques] + [f"{spec.display_label} not recorded"], dtype=object)
+    return words[np.where(codes < 0, len(uniques), codes)]
+
+
+def _head(spec: FeatureSpec, value: object) -> str:
+    shown = format_value(spec, value)
+    return f"{spec.display_label} not recorded" if shown == "not recorded" else f"{spec.display_label}: {shown}"
 
 
 def method_text() -> str:

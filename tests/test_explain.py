@@ -115,3 +115,16 @@ def test_reason_phrases_speak_plainly(engine: Engine) -> None:
 
 def test_demo_file_exists() -> None:
     assert Path(DEMO_COHORT).is_file()
+
+
+def test_vectorised_top_reasons_match_reason_phrase(engine: Engine) -> None:
+    from core.explain import top_reasons
+
+    clean = _clean(engine).iloc[:300]
+    exp = engine.explainer.explain(clean)
+    got = top_reasons(engine.schema, clean, exp.contributions)
+    for i in (0, 7, 123, 299):
+        row = exp.contributions.iloc[i]
+        top = row.abs().sort_values(ascending=False, kind="stable").index[:3]
+        want = " | ".join(reason_phrase(engine.schema.feature(f), clean[f].iloc[i], float(row[f])) for f in top)
+        assert got[i] == want
