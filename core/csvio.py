@@ -1,9 +1,13 @@
 """Read real-world CSV exports into text cells, and write CSVs that are safe to open.
 
-Hospital exports come as UTF-8 with or without a byte-order mark, or Latin-1/Windows-1252;
-with commas, semicolons, tabs or pipes; with quoted fields that hold newlines. Everything
-is read as text (no type guessing here: validation owns that) and nothing touches disk:
-uploads arrive as bytes and stay in memory.
+Hospital exports come as UTF-8 with or without a byte-order mark, UTF-16 ("Unicode
+text") or Latin-1/Windows-1252; with commas, semicolons, tabs or pipes (or Excel's
+``sep=;`` first line); with quoted fields that hold newlines; with trailing delimiters,
+blank lines and the odd row that has too many or too few fields. Everything is read as
+text (no type guessing here: validation owns that) and nothing touches disk: uploads
+arrive as bytes and stay in memory. Whole-file problems (not a CSV, empty, duplicate
+column names, a quote never closed, a cell or row count over the limits) raise
+``CsvError`` with one plain sentence; broken rows are reported, not fatal.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ DEFAULT_MAX_ROWS = 1_000_000
 DEFAULT_MAX_CELL = 10_000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"
+_NUMERIC_NAME = re.compile(r"[-+]?\d[\d.,]*")
 _SNIFF_CHARS = 65_536
 _SNIFF_RECORDS = 50
 _CHUNK_ROWS = 50_000
@@ -161,6 +166,8 @@ def read_csv_bytes(
     if _MARKUP.match(stripped[:200]):
         raise CsvError("This looks like XML or HTML, not CSV. Export the table as CSV and try again.")
     sep_line = _SEP_LINE.match(text)
+    if sep_line and (sep_line.group(1) in "\"'\r" or sep_line.group(1).isalnum()):
+        raise CsvError(f"The first line names {sep_line.group(1)!r} as the delimiter, which cannot separate values.")
     if sep_line:  # Excel's "sep=;" first line names the delimiter
         delimiter = sep_line.group(1)
         text = text[sep_line.end():]
@@ -241,7 +248,8 @@ def _read_table(text: str, delimiter: str, max_rows: int, max_cell: int) -> tupl
     problems: dict[int, str] = {}
     n = 0
     prev_line = reader.line_num
-    last_problem_line = 0
+    first_line = prev_line
+    last: list[str] | None = None  # the last row read, whether or not its chunk is already a frame
     try:
         for fields in reader:
             first_line, prev_line = prev_line + 1, reader.line_num
@@ -252,11 +260,11 @@ def _read_table(text: str, delimiter: str, max_rows: int, max_cell: int) -> tupl
                     fields = fields[:width]  # trailing delimiters
                 elif len(fields) != width:
                     problems[n] = _field_count_problem(fields, width, first_line, prev_line)
-                    last_problem_line = first_line
                     fields = (fields + [""] * width)[:width]
             if max_cell and (check_all_cells or prev_line > first_line) and max(map(len, fields)) > max_cell:
                 raise _cell_too_long(header, fields, max_cell, first_line)
             rows.append(fields)
+            last = fields
             n += 1
             if len(rows) == _CHUNK_ROWS:
                 chunks.append(pd.DataFrame(rows, dtype=object))
@@ -267,12 +275,8 @@ def _read_table(text: str, delimiter: str, max_rows: int, max_cell: int) -> tupl
                 )
     except csv.Error as exc:
         raise _csv_error(exc, max_cell, prev_line + 1) from exc
-    if n and (n - 1) in problems and '"' in text and rows and any("\n" in f or "\r" in f for f in rows[-1]):
-        # a quote opened and never closed swallows the rest of the file into one cell
-        raise CsvError(
-            f'A quote mark (") opened on line {last_problem_line:,} is never closed, so the rest of the file '
-            "runs into one cell. Fix the quotes (or export the file again) and try again."
-        )
+    if last is not None and prev_line > first_line and any("\n" in f or "\r" in f for f in last):
+        _check_last_record_quotes(text, first_line)
     chunks.append(pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(np.empty((0, width), dtype=object)))
     frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
     frame.columns = header
@@ -282,6 +286,13 @@ def _read_table(text: str, delimiter: str, max_rows: int, max_cell: int) -> tupl
 def _clean_header(header: list[str], max_cell: int) -> list[str]:
     """Trimmed names without a byte-order mark; blank names become 'Unnamed: i'; duplicates are an error."""
     names = [h.replace("\ufeff", "").strip() for h in header]
+    numeric = sum(bool(_NUMERIC_NAME.fullmatch(n)) for n in names if n)
+    if len(names) > 1 and numeric * 2 >= len([n for n in names if n]):
+        shown = ", ".join(_shorten(n, 20) for n in names[:4])
+        raise CsvError(
+            f"The first row looks like data, not column names ({shown}, ...). "
+            "Check that the first row holds the column names."
+        )
     names = [n or f"Unnamed: {i}" for i, n in enumerate(names)]
     seen: set[str] = set()
     dupes: list[str] = []
@@ -300,6 +311,20 @@ def _clean_header(header: list[str], max_cell: int) -> list[str]:
             "the first row should hold the column names."
         )
     return names
+
+
+def _check_last_record_quotes(text: str, first_line: int) -> None:
+    """A quote opened and never closed swallows the rest of the file into the last record: say so.
+
+    Only called when the last record spans several lines; its text then holds an odd
+    number of quote marks (escaped quotes come in pairs).
+    """
+    tail = "".join(io.StringIO(text, newline="").readlines()[first_line - 1 :])
+    if tail.count('"') % 2:
+        raise CsvError(
+            f'A quote mark (") opened on line {first_line:,} is never closed, so the rest of the file '
+            "runs into one cell. Fix the quotes (or export the file again) and try again."
+        )
 
 
 def _field_count_problem(fields: list[str], width: int, first_line: int, last_line: int) -> str:

@@ -66,6 +66,17 @@ class Explainer:
 
         return shap.TreeExplainer(self.model.estimator)
 
+    @cached_property
+    def _tree_tables(self) -> Any:
+        """core.fast_treeshap's tables for this model (same values as shap, much faster), or None
+        when that module does not support the model and shap explains it instead."""
+        from core.fast_treeshap import TreeTables, UnsupportedModel
+
+        try:
+            return TreeTables.from_hist_gradient_boosting(self.model.estimator)
+        except UnsupportedModel:
+            return None
+
     def log_odds(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact log-odds attributions per original feature, and the raw margin."""
         margin = self.model.margin(X)
@@ -73,6 +84,10 @@ class Explainer:
             coef = np.asarray(self.model.estimator.coef_, dtype=np.float64).ravel()  # type: ignore[attr-defined]
             means = self.model.encoded_means
             phi_enc = (X - means) * coef
+        elif self._tree_tables is not None:
+            from core.fast_treeshap import shap_values
+
+            phi_enc = shap_values(self._tree_tables, X)
         else:
             phi_enc = np.asarray(self._tree_explainer.shap_values(X), dtype=np.float64)
             if phi_enc.ndim == 3:  # some shap versions return one slice per class
@@ -136,7 +151,10 @@ def format_value(spec: FeatureSpec, value: object) -> str:
     if spec.kind == "numeric":
         v = float(value)  # type: ignore[arg-type]
         text = f"{v:.0f}" if spec.integer or v.is_integer() else f"{v:.1f}"
-        return f"{text} {spec.unit}".strip()
+        unit = spec.unit
+        if text == "1" and unit.isalpha() and unit.endswith("s"):
+            unit = unit[:-1]  # "1 visit", "1 day", not "1 visits"
+        return f"{text} {unit}".strip()
     return str(value)
 
 

@@ -166,7 +166,7 @@ def _fit_logistic(
     return beta
 
 
-def _wilson(events: np.ndarray, n: np.ndarray, z: float = _Z95) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(events: np.ndarray, n: np.ndarray, z: float = _Z95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval: sensible near 0% and 100% and in small bins, unlike Wald."""
     n = n.astype(float)
     phat = events / n
@@ -284,7 +284,7 @@ def calibration_curve_df(y: ArrayLike, p: ArrayLike, n_bins: int = 10) -> pd.Dat
     idx = np.searchsorted(edges[1:-1], pa, side="right")
     frame = pd.DataFrame({"b": idx, "y": ya, "p": pa}).groupby("b", sort=True)
     out = frame.agg(mean_predicted=("p", "mean"), events=("y", "sum"), n=("y", "size")).reset_index(drop=True)
-    lo, hi = _wilson(out["events"].to_numpy(float), out["n"].to_numpy(float))
+    lo, hi = wilson_interval(out["events"].to_numpy(float), out["n"].to_numpy(float))
     return pd.DataFrame(
         {
             "bin": np.arange(1, len(out) + 1, dtype=np.int64),

@@ -128,3 +128,11 @@ def test_vectorised_top_reasons_match_reason_phrase(engine: Engine) -> None:
         top = row.abs().sort_values(ascending=False, kind="stable").index[:3]
         want = " | ".join(reason_phrase(engine.schema.feature(f), clean[f].iloc[i], float(row[f])) for f in top)
         assert got[i] == want
+
+
+def test_units_read_naturally(engine: Engine) -> None:
+    from core.explain import format_value
+
+    ed = engine.schema.feature("ed_visits_6m")
+    assert format_value(ed, 1.0) == "1 visit" and format_value(ed, 2.0) == "2 visits"
+    assert format_value(engine.schema.feature("hemoglobin_g_dl"), 1.0) == "1 g/dL"

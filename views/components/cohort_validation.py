@@ -1,0 +1,45 @@
+"""Validation report: rows read / scored / rejected, rejected rows with reasons, and flags."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.csvio import to_csv_bytes
+from views.components.cohort_state import CohortRun
+
+
+def render_counts(run: CohortRun) -> None:
+    """Three numbers that always add up: read = scored + rejected."""
+    c = run.upload.result.counts
+    a, b, d = st.columns(3)
+    a.metric("Rows read", f"{c['read']:,}")
+    b.metric("Scored", f"{c['scored']:,}")
+    d.metric("Rejected", f"{c['rejected']:,}", help="Rows with a value that cannot be read or is impossible; "
+             "see the 'Rows and flags' tab for the reasons.")
+
+
+def render_details(run: CohortRun) -> None:
+    """Rejected rows (downloadable), flag counts and columns that were not used."""
+    v = run.upload.result.validation
+    st.subheader("Rejected rows")
+    if v.n_rejected:
+        st.dataframe(v.rejected, hide_index=True, key=f"cohort_rejected_{run.short}",
+                     column_config={"row": st.column_config.NumberColumn("Row in file", format="%d"),
+                                    "reason": st.column_config.TextColumn("Reason", width="large")})
+        st.download_button("Download rejected rows (CSV)", data=to_csv_bytes(v.rejected),
+                           file_name="lantern_rejected_rows.csv", mime="text/csv", key="cohort_download_rejected",
+                           on_click="ignore")
+    else:
+        st.success("No row was rejected.")
+    st.subheader("Flags on scored rows")
+    st.caption("Flagged rows are scored; the flag says what to double-check. Missing values are shown as "
+               "'not recorded' and count as drivers like any other value.")
+    flags = pd.DataFrame([{"flag": k, "rows": n} for k, n in v.flag_counts().items()])
+    st.dataframe(flags, hide_index=True, key=f"cohort_flags_{run.short}",
+                 column_config={"flag": "Flag", "rows": st.column_config.NumberColumn("Rows", format="%d")})
+    info = run.upload.info
+    st.caption(f"Read as {info.get('encoding', '?')} with delimiter '{info.get('delimiter', '?')}'.")
+    if v.extra_columns:
+        st.caption("Columns not used by the model (ignored): " + ", ".join(v.extra_columns[:40])
+                   + (" ..." if len(v.extra_columns) > 40 else ""))

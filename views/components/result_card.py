@@ -1,0 +1,39 @@
+"""The result card: absolute risk with its band, natural frequency, icon array and references.
+
+Reused by the cohort page for a selected patient, so it reads nothing from page state.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.engine import Engine, PatientResult
+from core.report import format_risk, natural_frequency, percentile_text, plain_problem, reference_row
+from views.charts.icon_array import icon_array_chart
+from views.components.clinical_scores import render_clinical_scores
+
+BAND_COLOURS = {"low": "green", "moderate": "orange", "intermediate": "orange", "high": "red"}
+
+
+def render_result_card(engine: Engine, result: PatientResult, key_prefix: str = "patient") -> None:
+    """Absolute 30-day risk first, then how to read it, then what to compare it with."""
+    with st.container(border=True):
+        if result.rejected:
+            st.error(f"The risk could not be estimated: {plain_problem(engine.schema, result.rejected)}")
+            return
+        left, right = st.columns([1, 1], gap="medium")
+        with left:
+            st.metric("30-day readmission risk", format_risk(result.risk))
+            band = str(result.band)
+            st.badge(f"{band.capitalize()} risk", color=BAND_COLOURS.get(band.lower(), "gray"))
+            st.markdown(f"**{natural_frequency(result.risk)}**")
+        with right:
+            st.altair_chart(icon_array_chart(result.risk), use_container_width=False, key=f"{key_prefix}_icons")
+        lines = [f"- Average patient the model learned from: **{format_risk(result.baseline)}**"]
+        ref = reference_row(engine, result)
+        if ref:
+            lines.append(f"- Average for patients aged {ref['age_band']}, {ref['sex']}, the model learned from: "
+                         f"**{format_risk(float(ref['mean']))}**")
+        lines.append(f"- {percentile_text(result.percentile)}")
+        st.markdown("\n".join(lines))
+        render_clinical_scores(engine, result, key_prefix)
