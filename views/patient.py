@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.engine import Engine, PatientResult
 from core.report import patient_report_html, plain_problem, reference_row
-from views.components import patient_form
+from views.components import patient_fhir, patient_form
 from views.components.drivers import render_drivers
 from views.components.result_card import render_result_card
 from views.components.whatif import render_whatif
@@ -44,8 +44,10 @@ def _page() -> None:
     intended_use_line()
     st.page_link("views/model.py", label="How the model was built and how well it performs: model card",
                  icon=":material/description:")
-    entry = patient_form.ensure_state(engine)
+    patient_form.ensure_state(engine)
     patient_form.render_loaders(engine)
+    patient_fhir.render_fhir_import(engine)  # may load a Bundle into the form: read the entry after it
+    entry = st.session_state[patient_form.ENTRY]
     form_col, result_col = st.columns([1.15, 1], gap="large")
     with form_col:
         patient_form.render_form(engine)

@@ -156,15 +156,21 @@ def ensure_state(engine: Engine) -> dict[str, Any]:
     """On the first visit (or a new bundle) fill the form with a typical patient; return the entry."""
     tag = f"{engine.bundle.name}|{engine.bundle.version}|{','.join(engine.schema.names)}"
     if st.session_state.get("patient_bundle") != tag or ENTRY not in st.session_state:
-        set_values(engine.schema, engine.typical_patient())
-        st.session_state[ENTRY] = collect(engine.schema)
+        load_values(engine.schema, engine.typical_patient(), "a typical patient")
         st.session_state["patient_bundle"] = tag
-        st.session_state["patient_source"] = "a typical patient"
     elif input_key(engine.schema.names[0]) not in st.session_state:
         # Streamlit drops widget state when another page was shown: put the last entry back.
         for key, value in st.session_state[ENTRY].get("widgets", {}).items():
             st.session_state[key] = value
     return st.session_state[ENTRY]
+
+
+def load_values(schema: Schema, values: dict[str, Any], source: str) -> None:
+    """Fill the form with a patient and make it the entry (typical, demo or FHIR patient; before drawing)."""
+    set_values(schema, values)
+    st.session_state[ENTRY] = collect(schema)
+    st.session_state["patient_source"] = source
+    st.session_state["patient_loaded_from"] = source  # kept when the clinician edits and submits
 
 
 def _submit(schema: Schema) -> None:
@@ -173,9 +179,7 @@ def _submit(schema: Schema) -> None:
 
 
 def _reset(engine: Engine) -> None:
-    set_values(engine.schema, engine.typical_patient())
-    st.session_state[ENTRY] = collect(engine.schema)
-    st.session_state["patient_source"] = "a typical patient"
+    load_values(engine.schema, engine.typical_patient(), "a typical patient")
 
 
 # ---- demo picker --------------------------------------------------------------------------
@@ -217,9 +221,7 @@ def _load_demo(engine: Engine, frame: pd.DataFrame) -> None:
     if result.rejected:
         st.session_state["patient_load_problem"] = result.rejected
         return
-    set_values(engine.schema, result.values)
-    st.session_state[ENTRY] = collect(engine.schema)
-    st.session_state["patient_source"] = f"demo patient {_demo_label(engine.schema, frame, int(i))}"
+    load_values(engine.schema, result.values, f"demo patient {_demo_label(engine.schema, frame, int(i))}")
 
 
 def render_loaders(engine: Engine) -> None:
