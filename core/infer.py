@@ -216,7 +216,8 @@ def _categorical_spec(base: dict[str, Any], text: pd.Series, note_codes: bool = 
         levels.append(OTHER_LEVEL)
         note += f"{len(counts)} levels; {grouped} rare ones grouped as '{OTHER_LEVEL}'."
     typical = levels[0] if levels else None
-    spec = FeatureSpec(kind="categorical", categories=tuple(levels), typical=typical, **base)
+    rare = tuple(sorted(str(v) for v in counts.index[~counts.index.isin(frequent.index)])) if grouped else ()
+    spec = FeatureSpec(kind="categorical", categories=tuple(levels), other_levels=rare, typical=typical, **base)
     return spec, note.strip()
 
 

@@ -18,7 +18,7 @@ from core.schema import FALSE_WORDS, MISSING_MARKERS, TRUE_WORDS
 
 _GROUP_SEPARATORS = re.compile(r"[\s\u00a0\u202f'_]")
 _GROUPED = re.compile(r"[-+]?\d{1,3}([\s\u00a0\u202f'_]\d{3})+([.,]\d+)?")
-_MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\ufe63": "-", "\uff0d": "-"})
+_MINUS_SIGNS = re.compile("[\u2212\u2013\ufe63\uff0d]")  # Unicode minus, en dash, small and full-width hyphen-minus
 _DECIMAL_COMMA = re.compile(r"[-+]?\d*,\d{1,2}|[-+]?\d*,\d{4,}")
 _THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?")
 _THOUSANDS_DOT_DECIMAL_COMMA = re.compile(r"[-+]?\d{1,3}(\.\d{3})+,\d+")
@@ -70,7 +70,7 @@ def number_from_text(text: str) -> float:
     apostrophes inside a number are only accepted as thousands separators (``"1 6"`` is not
     16). NaN when the text is not a number (or not a finite one).
     """
-    s = text.strip().translate(_MINUS_SIGNS)
+    s = _MINUS_SIGNS.sub("-", text.strip())
     if _GROUP_SEPARATORS.search(s):
         if not _GROUPED.fullmatch(s):
             return float("nan")
@@ -154,9 +154,14 @@ def parse_categorical(series: pd.Series, categories: tuple[str, ...]) -> tuple[p
 
 
 def categorical_from_codes(
-    codes: np.ndarray, texts: list[str | None], categories: tuple[str, ...]
+    codes: np.ndarray, texts: list[str | None], categories: tuple[str, ...], grouped: tuple[str, ...] = ()
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``parse_categorical`` for a column already factorised, as (labels array, unseen mask)."""
+    """``parse_categorical`` for a column already factorised, as (labels array, unseen mask).
+
+    ``grouped`` are levels seen in training but grouped as "other": they are kept as their
+    own text (the encoder maps them to "other") and are not flagged as unseen.
+    """
+    seen = {_SPACES.sub(" ", c.strip()).lower() for c in grouped}
     lookup = {_SPACES.sub(" ", c.strip()).lower(): c for c in categories}
     labels_u = np.empty(len(texts), dtype=object)
     unseen_u = np.zeros(len(texts), dtype=bool)
@@ -164,7 +169,8 @@ def categorical_from_codes(
         if t is None:
             labels_u[i] = np.nan
             continue
-        known = lookup.get(_SPACES.sub(" ", t).lower())
+        key = _SPACES.sub(" ", t).lower()
+        known = lookup.get(key)
         labels_u[i] = t if known is None else known
-        unseen_u[i] = known is None
+        unseen_u[i] = known is None and key not in seen
     return _expand(codes, labels_u, np.nan), _expand(codes, unseen_u, False)

@@ -35,7 +35,11 @@ class AltUnit:
 
 @dataclass(frozen=True)
 class FeatureSpec:
-    """One model input, with everything needed to ask for it, check it and show it."""
+    """One model input, with everything needed to ask for it, check it and show it.
+
+    ``other_levels`` are categories seen in training but too rare to keep: the model
+    treats them as "other", and they are not flagged as unseen.
+    """
 
     name: str
     kind: Kind
@@ -43,6 +47,7 @@ class FeatureSpec:
     unit: str = ""
     description: str = ""
     categories: tuple[str, ...] = ()
+    other_levels: tuple[str, ...] = ()
     plausible_min: float | None = None
     plausible_max: float | None = None
     train_min: float | None = None
@@ -61,6 +66,7 @@ class FeatureSpec:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["categories"] = list(self.categories)
+        d["other_levels"] = list(self.other_levels)
         d["alt_units"] = [asdict(u) for u in self.alt_units]
         return d
 
@@ -68,6 +74,7 @@ class FeatureSpec:
     def from_dict(cls, d: dict[str, Any]) -> FeatureSpec:
         d = dict(d)
         d["categories"] = tuple(d.get("categories") or ())
+        d["other_levels"] = tuple(d.get("other_levels") or ())
         d["alt_units"] = tuple(AltUnit(**u) for u in d.get("alt_units") or ())
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in d.items() if k in known})

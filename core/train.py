@@ -54,8 +54,12 @@ def train_bundle(
     source: dict[str, Any] | None = None,
     candidates: list[Candidate] | None = None,
     progress: Progress = _say,
+    row_problems: dict[int, str] | None = None,
 ) -> dict[str, Any]:
-    """Train, evaluate and save a bundle. Returns the manifest."""
+    """Train, evaluate and save a bundle. Returns the manifest.
+
+    ``row_problems`` are rows the CSV reader found broken (0-based): they are left out.
+    """
     start = time.perf_counter()
     overrides = overrides or {}
     if group_column and group_column not in raw.columns:
@@ -68,7 +72,7 @@ def train_bundle(
     labelled = ~np.isnan(y_all)
     raw = raw.loc[labelled].reset_index(drop=True)
     y_all = y_all[labelled]
-    result = validate(raw, schema)
+    result = validate(raw, schema, row_problems=_kept_problems(row_problems, labelled))
     if result.n_rejected:
         progress(f"  {result.n_rejected:,} rows with impossible or unreadable values left out of training.")
     clean = result.clean.reset_index(drop=True)
@@ -143,6 +147,14 @@ def train_bundle(
             progress(f"  {name.split('_')[0].upper()} on the same patients: AUC {held_out[name]:.3f}")
     progress(f"Bundle written to {out} in {time.perf_counter() - start:.0f} s.")
     return manifest
+
+
+def _kept_problems(problems: dict[int, str] | None, kept: np.ndarray) -> dict[int, str]:
+    """Re-number reader problems after rows without an outcome were dropped."""
+    if not problems:
+        return {}
+    new_index = np.cumsum(kept) - 1
+    return {int(new_index[i]): why for i, why in problems.items() if kept[i]}
 
 
 def grouped_split(groups: np.ndarray, seed: int, test_size: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
@@ -300,10 +312,12 @@ def main(argv: list[str] | None = None) -> int:
         missing = [c for c in ids if c not in raw.columns]
         if missing:
             raise SchemaError(f"--id-cols names columns that are not in the file: {', '.join(missing)}.")
-        source = {"kind": "csv", "file": args.data.name, **info}
+        source = {"kind": "csv", "file": args.data.name,
+                  **{k: v for k, v in info.items() if k != "row_problems"}}
         train_bundle(
             raw, args.target, args.out, positive=args.positive, id_columns=ids,
             group_column=args.group_col, overrides=overrides, seed=args.seed, source=source,
+            row_problems=info.get("row_problems"),
         )
         return 0
     except (SchemaError, CsvError, ValidationError, OSError) as exc:

@@ -239,7 +239,7 @@ def _check_feature(
     else:
         codes, texts = factorize_text(col)
     if spec.kind == "categorical":
-        labels, new = categorical_from_codes(codes, texts, spec.categories)
+        labels, new = categorical_from_codes(codes, texts, spec.categories, spec.other_levels)
         return labels, np.full(n, "", dtype=object), pd.isna(labels), no, new
     if spec.kind == "binary":
         values, bad = binary_from_codes(codes, texts)

@@ -87,3 +87,16 @@ def test_schema_file_may_be_yaml_or_json(tmp_path) -> None:  # type: ignore[no-u
     bad.write_text("{not json")
     with pytest.raises(SchemaError, match="not valid JSON"):
         load_schema_file(bad)
+
+
+def test_rare_training_levels_are_not_flagged_as_unseen() -> None:
+    from core.validate import validate
+
+    raw = messy()
+    schema, _ = infer_schema(raw, "readmitted", positive="<30")
+    diag = schema.feature("diag_code")
+    rare = diag.other_levels[0]
+    rows = raw.head(3).copy()
+    rows["diag_code"] = [rare, "Z999-never-seen", "D001"]
+    result = validate(rows, schema)
+    assert result.unseen["diag_code"].tolist() == [False, True, False]
