@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core import metrics, phi_scan, scores
+from core import limits, metrics, phi_scan, scores
 from core.csvio import read_csv_bytes
 from core.engine import Engine, Progress, ScoreResult
 from core.evaluate import age_band
@@ -436,9 +436,10 @@ def score_upload(engine: Engine, data: bytes, progress: Progress | None = None) 
 
     The identifier scan runs first and the flagged columns are dropped before validation
     or scoring sees the data. Raises ``CsvError`` / ``ValidationError`` for a file that
-    cannot be used, with a sentence for the person who uploaded it.
+    cannot be used, with a sentence for the person who uploaded it, and ``LimitError`` when
+    ``LANTERN_MAX_ROWS`` / ``LANTERN_MAX_CELL`` are set to something unusable.
     """
-    raw, info = read_csv_bytes(data)
+    raw, info = read_csv_bytes(data, max_rows=limits.max_rows(), max_cell=limits.max_cell())
     s = engine.schema
     found = phi_scan.find_identifier_columns(raw, phi_scan.keep_columns(s.id_columns, s.names, s.context_columns,
                                                                         s.target))

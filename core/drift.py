@@ -55,10 +55,10 @@ class Thresholds:
 
 DEFAULT = Thresholds()
 
-COLUMNS = [
+COLUMNS = (
     "feature", "label", "kind", "method", "statistic", "p_value", "drifted", "psi", "psi_level",
     "reference_missing", "current_missing", "reference_summary", "current_summary", "n_current", "sentence",
-]
+)
 
 
 # ---------------------------------------------------------------------------- building blocks
@@ -316,7 +316,7 @@ def feature_drift(
             "n_current": int(res["n_current"]),
             "sentence": sentence,
         })
-    table = pd.DataFrame(rows, columns=COLUMNS)
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
     if table.empty:
         return table
     return table.sort_values(["drifted", "psi"], ascending=[False, False], kind="stable").reset_index(drop=True)

@@ -241,9 +241,9 @@ def _expand(entry: str) -> list[str]:
     return [lo[:p] + str(k).zfill(width) for k in range(int(lo[p:]), int(hi[p:]) + 1)]
 
 
-_PREFIXES: dict[str, tuple[str, ...]] = {
+_PREFIXES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     flag: tuple(p for entry in entries for p in _expand(entry)) for flag, entries in CHARLSON_ICD10.items()
-}
+})
 
 
 def charlson_flags(icd10_codes: Iterable[str]) -> dict[str, int]:

@@ -8,9 +8,10 @@ one ``contrib_<feature>`` column per feature in percentage points, so that
 ``baseline_percent + sum(contrib_*) == risk_percent`` on every scored row.
 
 Exit 0 when the file was processed (even with rejected rows); 1 with one plain line
-for a file that cannot be read or lacks required columns, or a bundle that cannot be
-loaded; 2 for wrong arguments. Text cells that a spreadsheet would run as a formula are
-neutralised in the output.
+for a file that cannot be read, is over the limits (``LANTERN_MAX_ROWS``,
+``LANTERN_MAX_CELL``: see core/limits.py) or lacks required columns, a bundle that cannot
+be loaded, or a limit set to something unusable; 2 for wrong arguments. Text cells that a
+spreadsheet would run as a formula are neutralised in the output.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from core.bundle import BundleError, configured_bundle_path
 from core.csvio import CsvError, read_csv_path, to_csv_bytes
+from core.limits import LimitError, max_cell, max_rows
 from core.validate import ValidationError
 
 
@@ -41,10 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         from core.engine import Engine
 
         engine = Engine.load(args.bundle or configured_bundle_path())
-        raw, info = read_csv_path(args.input)
+        raw, info = read_csv_path(args.input, max_rows=max_rows(), max_cell=max_cell())
         result = engine.score(raw, explain_columns=args.explain, row_problems=info.get("row_problems"))
         args.output.write_bytes(to_csv_bytes(result.output))
-    except (BundleError, CsvError, ValidationError) as exc:
+    except (BundleError, CsvError, LimitError, ValidationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:

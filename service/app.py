@@ -36,9 +36,10 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -70,14 +71,14 @@ DISCLAIMER = (
 
 _LOINC_CODES = ",".join(f"http://loinc.org|{code}" for lab in LABS.values() for code in lab.loinc)
 #: Prefetch key -> (FHIR query template, resource type it returns, is it a search).
-PREFETCH: dict[str, tuple[str, str, bool]] = {
+PREFETCH: Mapping[str, tuple[str, str, bool]] = MappingProxyType({
     "patient": ("Patient/{{context.patientId}}", "Patient", False),
     "encounter": ("Encounter/{{context.encounterId}}", "Encounter", False),
     "conditions": ("Condition?patient={{context.patientId}}", "Condition", True),
     "observations": (f"Observation?patient={{{{context.patientId}}}}&code={_LOINC_CODES}", "Observation", True),
     "procedures": ("Procedure?patient={{context.patientId}}", "Procedure", True),
     "priorEncounters": ("Encounter?patient={{context.patientId}}", "Encounter", True),
-}
+})
 KNOWN_PATHS = frozenset({"/health", "/cds-services", f"/cds-services/{SERVICE_ID}", "/score", "/openapi.json"})
 PUBLIC_PATHS = frozenset({"/health"})
 
@@ -234,7 +235,7 @@ def indicator_for(band: str, bands: Sequence[dict[str, Any]]) -> str:
     return "critical" if i == len(names) - 1 else "warning"
 
 
-_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|"})
+_MD_SPECIAL = MappingProxyType(str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|"}))
 
 
 def _md(text: object) -> str:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import altair as alt
 import pandas as pd
 
 # Streamlit's default "fit" autosize collapses a titled, layered chart with a discrete axis; fit-x does not.
-_FIT = {"autosize": alt.AutoSizeParams(type="fit-x", contains="padding")}
-BAND_COLOURS = {"low": "#8fb8de", "moderate": "#f2b134", "high": "#c0392b"}
+BAND_COLOURS = MappingProxyType({"low": "#8fb8de", "moderate": "#f2b134", "high": "#c0392b"})
+
+
+def _fit() -> dict[str, alt.AutoSizeParams]:
+    """A fresh autosize setting per chart: nothing mutable is shared between sessions."""
+    return {"autosize": alt.AutoSizeParams(type="fit-x", contains="padding")}
 
 
 def band_counts_chart(counts: pd.DataFrame) -> alt.Chart:
@@ -26,4 +32,4 @@ def band_counts_chart(counts: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip("share:Q", format=".1%", title="Share")],
     )
     text = base.mark_text(align="left", dx=4).encode(text=alt.Text("share:Q", format=".0%"))
-    return (bars + text).properties(title="Patients by risk band", height=140, **_FIT)
+    return (bars + text).properties(title="Patients by risk band", height=140, **_fit())

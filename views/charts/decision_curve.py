@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import altair as alt
 import pandas as pd
 
-_FIXED_COLOURS = {"model": "#1f5f8b", "treat all": "#999999", "treat none": "#333333"}
-_OTHER_COLOURS = ["#d95f02", "#7570b3", "#1b9e77", "#e7298a", "#66a61e"]
+_FIXED_COLOURS = MappingProxyType({"model": "#1f5f8b", "treat all": "#999999", "treat none": "#333333"})
+_OTHER_COLOURS = ("#d95f02", "#7570b3", "#1b9e77", "#e7298a", "#66a61e")
 
 
 def _colours(strategies: list[str]) -> tuple[list[str], list[str]]:

@@ -16,6 +16,7 @@ import streamlit as st
 from core.cohort import score_upload
 from core.csvio import CsvError
 from core.engine import Engine
+from core.limits import LimitError
 from core.validate import ValidationError
 from views.components import cohort_state as state
 from views.shared import text
@@ -45,6 +46,9 @@ def _process(engine: Engine, name: str, data: bytes, key: str) -> state.CohortRu
     except (CsvError, ValidationError) as exc:
         log.info("cohort upload rejected: %s", type(exc).__name__)
         return f"This file could not be used. {exc}"
+    except LimitError as exc:  # the administrator's setting is wrong, not the file
+        log.error("cohort upload limits misconfigured: %s", type(exc).__name__)
+        return f"Lantern's upload limits are set wrongly, so no file can be read. {exc} Ask your Lantern administrator."
     finally:
         bar.empty()
     log.info("cohort upload scored: %d rows x %d columns", *upload.shape)

@@ -13,7 +13,7 @@ from views.charts.decision_curve import decision_curve_chart
 from views.charts.dependence import dependence_chart, dependence_frame
 from views.charts.importance import importance_chart
 
-BASE_STRATEGIES = {"model", "treat all", "treat none"}
+BASE_STRATEGIES = frozenset({"model", "treat all", "treat none"})
 
 
 def _importance(bundle: Bundle) -> pd.DataFrame:

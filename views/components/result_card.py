@@ -5,6 +5,8 @@ Reused by the cohort page for a selected patient, so it reads nothing from page 
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import streamlit as st
 
 from core.engine import Engine, PatientResult
@@ -12,7 +14,7 @@ from core.report import format_risk, natural_frequency, percentile_text, plain_p
 from views.charts.icon_array import icon_array_chart
 from views.components.clinical_scores import render_clinical_scores
 
-BAND_COLOURS = {"low": "green", "moderate": "orange", "intermediate": "orange", "high": "red"}
+BAND_COLOURS = MappingProxyType({"low": "green", "moderate": "orange", "intermediate": "orange", "high": "red"})
 
 
 def render_result_card(engine: Engine, result: PatientResult, key_prefix: str = "patient") -> None:
