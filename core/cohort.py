@@ -31,6 +31,7 @@ from core.evaluate import age_band
 from core.infer import SchemaError, target_vector
 from core.parse import as_text, parse_numeric
 from core.schema import Schema
+from core.validate import check_columns
 
 NOT_RECORDED = "not recorded"
 GROUP_ROLES: tuple[tuple[str, str], ...] = (
@@ -441,6 +442,7 @@ def score_upload(engine: Engine, data: bytes, progress: Progress | None = None) 
     """
     raw, info = read_csv_bytes(data, max_rows=limits.max_rows(), max_cell=limits.max_cell())
     s = engine.schema
+    check_columns(raw, s)  # before anything is dropped, so messages name the file's own columns
     found = phi_scan.find_identifier_columns(raw, phi_scan.keep_columns(s.id_columns, s.names, s.context_columns,
                                                                         s.target))
     raw = phi_scan.drop_identifier_columns(raw, found)

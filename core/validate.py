@@ -114,6 +114,21 @@ def match_columns(columns: list[object], schema: Schema) -> dict[str, object]:
     }
 
 
+def check_columns(raw: pd.DataFrame, schema: Schema) -> dict[str, object]:
+    """The whole-file checks (columns, rows, required columns); returns schema name -> file column.
+
+    Run on the file as uploaded, so the message names the columns the person sees.
+    """
+    if raw.shape[1] == 0:
+        raise ValidationError("The file has no columns. Upload a CSV with a header row.")
+    if len(raw) == 0:
+        raise ValidationError("The file has a header but no data rows.")
+    _check_column_names(list(raw.columns), schema)
+    found = match_columns(list(raw.columns), schema)
+    _check_required(raw, schema, found)
+    return found
+
+
 def validate(
     raw: pd.DataFrame,
     schema: Schema,
@@ -127,13 +142,7 @@ def validate(
     ``row_problems`` (0-based row -> reason) rejects rows the CSV reader found broken,
     with that reason alone (their other cells are probably shifted, so not judged).
     """
-    if raw.shape[1] == 0:
-        raise ValidationError("The file has no columns. Upload a CSV with a header row.")
-    if len(raw) == 0:
-        raise ValidationError("The file has a header but no data rows.")
-    _check_column_names(list(raw.columns), schema)
-    found = match_columns(list(raw.columns), schema)
-    _check_required(raw, schema, found)
+    found = check_columns(raw, schema)
     used = set(found.values())
     extra = [str(c) for c in raw.columns if c not in used]
     n = len(raw)

@@ -199,3 +199,20 @@ def test_every_10th_row_broken_counts_and_positions(engine: Engine) -> None:
     rejected_rows = result.validation.rejected["row"].to_numpy()
     np.testing.assert_array_equal(rejected_rows, np.arange(10, 2001, 10))
     assert len(info["row_problems"]) == 80  # two ragged kinds out of five
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cohort_page_upload_function(name: str, engine: Engine) -> None:
+    """The exact function the cohort page calls on uploaded bytes (identifier scan first)."""
+    from core.cohort import score_upload
+
+    exp = EXPECTATIONS[name]
+    data = (CORPUS / name).read_bytes()
+    if exp["exit"] == 1:
+        with pytest.raises((CsvError, ValidationError)) as err:
+            score_upload(engine, data)
+        assert exp["message_contains"] in str(err.value) and "\n" not in str(err.value)
+        return
+    upload = score_upload(engine, data)
+    assert upload.result.counts == {"read": exp["read"], "scored": exp["scored"], "rejected": exp["rejected"]}
+    check_output(upload.result.output, exp, f"{name} via the cohort page")
