@@ -146,3 +146,19 @@ def test_patient_and_model_pages_rerun_quickly() -> None:
     model = min(_timed_rerun(at) for _ in range(2))
     assert patient < 5.0, f"patient page rerun took {patient:.1f} s"
     assert model < 5.0, f"model page rerun took {model:.1f} s"
+
+
+def test_a_file_over_a_million_rows_is_refused_plainly(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The default limit, for real: 1,000,001 data rows get one plain message, CLI and reader alike."""
+    from core.csvio import CsvError, read_csv_bytes
+    from core.score import main as score_main
+
+    data = b"encounter_id,age\n" + b"E1,50\n" * 1_000_001
+    with pytest.raises(CsvError, match="more than 1,000,000 rows"):
+        read_csv_bytes(data)
+    path = tmp_path / "huge.csv"
+    path.write_bytes(data)
+    code = score_main(["--input", str(path), "--output", str(tmp_path / "out.csv")])
+    err = capsys.readouterr().err
+    assert code == 1 and "1,000,000" in err and "Traceback" not in err
+    assert not (tmp_path / "out.csv").exists()
