@@ -92,7 +92,10 @@ class Engine:
             risk_pct[lo : lo + len(part)] = exp.risk_pct
             contrib[lo : lo + len(part)] = exp.contributions.to_numpy()
             if progress:
-                progress(min(1.0, (lo + len(part)) / max(n, 1)), f"Scored and explained {lo + len(part):,} of {n:,}")
+                done = lo + len(part)
+                rate = done / max(time.perf_counter() - start, 1e-9)
+                text = f"Scored and explained {done:,} of {n:,} rows ({rate:,.0f} rows/s)"
+                progress(min(1.0, done / max(n, 1)), text)
         explanation = Explanation(
             risk_pct=risk_pct,
             baseline_pct=self.explainer.baseline * 100.0,
