@@ -8,7 +8,9 @@ Two encodings, both fitted on training data only:
   HistGradientBoosting's native categorical support: shap explains it wrongly.
 - ``AdditiveEncoder``: for logistic regression and the spline GAM. Numbers standardised
   (or expanded into a cubic spline basis), categories one-hot, missing values imputed
-  with a separate "not recorded" indicator column. Numbers are held at the edge of their
+  at the training mean (so, in a linear model, a value that is not recorded adds nothing
+  unless training data had missing values, where a "not recorded" indicator learns its
+  own effect). Numbers are held at the edge of their
   training range (a linear term would otherwise extrapolate to a risk of 100%); such
   values are flagged to the user as outside what the model learned from.
 
@@ -102,7 +104,8 @@ class AdditiveEncoder:
                 continue
             x = np.asarray(v, dtype=float)
             finite = x[np.isfinite(x)]
-            self.centre[spec.name] = float(np.median(finite)) if len(finite) else 0.0
+            # the training mean: a value not recorded then adds nothing in a linear model ("no information")
+            self.centre[spec.name] = float(np.mean(finite)) if len(finite) else 0.0
             self.scale[spec.name] = float(finite.std()) if len(finite) and finite.std() > 0 else 1.0
             self.bounds[spec.name] = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 0.0)
             if self.splines and spec.kind == "numeric" and len(np.unique(finite)) > self.n_knots:

@@ -136,3 +136,19 @@ def test_units_read_naturally(engine: Engine) -> None:
     ed = engine.schema.feature("ed_visits_6m")
     assert format_value(ed, 1.0) == "1 visit" and format_value(ed, 2.0) == "2 visits"
     assert format_value(engine.schema.feature("hemoglobin_g_dl"), 1.0) == "1 g/dL"
+
+
+def test_a_value_never_missing_in_training_adds_nothing_when_not_recorded(engine: Engine) -> None:
+    """Not recorded is 'no information', not a silent 'yes' or 'no'."""
+    model = engine.bundle.model
+    never_missing = [f for f in engine.schema.features if f.missing_share == 0 and f.kind != "categorical"]
+    assert never_missing
+    clean = _clean(engine).iloc[:50].copy()
+    spec = next(f for f in never_missing if f.modifiable) if any(f.modifiable for f in never_missing) \
+        else never_missing[0]
+    clean[spec.name] = np.nan
+    exp = engine.explainer.explain(clean)
+    if model.is_linear:
+        phi, _ = engine.explainer.log_odds(model.encode(clean))
+        np.testing.assert_allclose(phi[:, engine.schema.names.index(spec.name)], 0.0, atol=1e-12)
+    assert exp.additivity_error() < 1e-6
