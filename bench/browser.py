@@ -11,7 +11,7 @@ import statistics
 import time
 
 from core.bundle import load_bundle
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, start_app, wait_idle
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app, wait_idle
 
 _WITH_CHANGES = (
     "() => { const m = [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
@@ -54,7 +54,6 @@ def browser_timings(clicks: int = 6) -> dict[str, float]:
                 rounds.append(time.perf_counter() - start)
                 wait_idle(page)
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            stop_app(proc)
             browser.close()
     return {"cold_start_s": cold, "whatif_ms": statistics.median(rounds) * 1000}

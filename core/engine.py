@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,6 @@ class PatientResult:
     lace: list[dict[str, Any]] | None = None
     hospital: list[dict[str, Any]] | None = None
     rejected: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Engine:
@@ -100,7 +99,6 @@ class Engine:
             risk_pct=risk_pct,
             baseline_pct=self.explainer.baseline * 100.0,
             contributions=pd.DataFrame(contrib, columns=self.schema.names, index=clean.index),
-            log_odds=np.empty((0, 0)),
         )
         output = self._output_table(raw, result, explanation, explain_columns)
         return ScoreResult(output, result, explanation, time.perf_counter() - start)

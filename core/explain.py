@@ -41,7 +41,6 @@ class Explanation:
     risk_pct: np.ndarray
     baseline_pct: float
     contributions: pd.DataFrame
-    log_odds: np.ndarray
 
     @property
     def risk(self) -> np.ndarray:
@@ -105,7 +104,7 @@ class Explainer:
             phi, margin, self.model.calibration_a, self.model.calibration_b, self.baseline
         )
         frame = pd.DataFrame(contrib * 100.0, columns=self.model.schema.names)
-        return Explanation(risk_pct=risk * 100.0, baseline_pct=self.baseline * 100.0, contributions=frame, log_odds=phi)
+        return Explanation(risk_pct=risk * 100.0, baseline_pct=self.baseline * 100.0, contributions=frame)
 
     def explain(self, clean: pd.DataFrame) -> Explanation:
         """Explain validated rows (``ValidationResult.clean``)."""

@@ -17,14 +17,11 @@ import json
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import tomllib
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,6 +29,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.engine import Engine
+from tests.browser.conftest import start_app, stop_app
 from tests.conftest import DEMO_COHORT, ROOT
 
 CONFIG = ROOT / ".streamlit" / "config.toml"
@@ -125,36 +123,13 @@ BASE_PATH = "lantern"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server() -> Iterator[str]:
     """``streamlit run`` with this config and ``--server.baseUrlPath lantern``; yields http://127.0.0.1:PORT."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
-    log_path: Path = tmp_path_factory.mktemp("server") / "streamlit.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.baseUrlPath", BASE_PATH]
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    proc, base, _log = start_app(base_path=BASE_PATH)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, log_path.read_text(errors="replace")
-            try:
-                if httpx.get(f"{base}/{BASE_PATH}/_stcore/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "streamlit did not start in 60 s"
-            time.sleep(0.3)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_app(proc)
 
 
 def test_app_is_served_only_under_the_base_url_path(server: str) -> None:

@@ -30,14 +30,21 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_app(env_extra: dict[str, str] | None = None) -> tuple[subprocess.Popen, str, Path]:
-    """Start ``streamlit run`` on a free loopback port; wait for /_stcore/health."""
+def start_app(env_extra: dict[str, str] | None = None, base_path: str = "") -> tuple[subprocess.Popen, str, Path]:
+    """Start ``streamlit run`` on a free loopback port; wait for its health check.
+
+    Outer ``STREAMLIT_*`` variables are dropped so the committed config is what runs.
+    ``base_path`` serves the app under ``server.baseUrlPath``. Returns (process, root URL, log).
+    """
     port = _free_port()
     log_path = ARTIFACTS / f"streamlit-{port}.log"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
+    outer = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
+    env = {**outer, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
     cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true"]
+    if base_path:
+        cmd += ["--server.baseUrlPath", base_path]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -46,13 +53,22 @@ def start_app(env_extra: dict[str, str] | None = None) -> tuple[subprocess.Popen
         if proc.poll() is not None:
             raise RuntimeError(f"streamlit exited early; see {log_path}")
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+            health = f"{url}/{base_path}/_stcore/health" if base_path else f"{url}/_stcore/health"
+            with urllib.request.urlopen(health, timeout=2) as r:
                 if r.status == 200:
                     return proc, url, log_path
         except OSError:
             time.sleep(0.3)
     proc.terminate()
     raise RuntimeError(f"streamlit did not become healthy in 90 s; see {log_path}")
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @pytest.fixture(scope="session")
@@ -62,11 +78,7 @@ def app() -> Iterator[tuple[str, Path]]:
     try:
         yield url, log_path
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_app(proc)
 
 
 @pytest.fixture(scope="session")
