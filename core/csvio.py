@@ -12,11 +12,15 @@ column names, a quote never closed, a cell or row count over the limits) raise
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +34,9 @@ _NUMERIC_NAME = re.compile(r"[-+]?\d[\d.,]*")
 _SNIFF_CHARS = 65_536
 _SNIFF_RECORDS = 50
 _CHUNK_ROWS = 50_000
+_ENCODING_BLOCK = 8 << 20
+_CODEC_OF = {"utf-8": "utf-8-sig", "windows-1252": "cp1252", "latin-1": "latin-1"}
+_CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 _SEP_LINE = re.compile(r"\A\s*sep=(.)[ \t]*(\r\n|\r|\n|\Z)", re.IGNORECASE)
 _MARKUP = re.compile(r"<(\?xml|!doctype|!--|[a-z][a-z0-9:-]*[\s>/])", re.IGNORECASE)
 #: Files people upload by mistake, recognised by their first bytes.
@@ -158,31 +165,14 @@ def read_csv_bytes(
     file as a whole raise ``CsvError`` with one plain sentence.
     """
     text, encoding = decode(data)
-    stripped = text.lstrip()
-    if not stripped:
-        raise CsvError("The file is empty: it holds only blank space.")
-    if stripped[0] in "{[" and stripped.rstrip()[-1:] in "}]":
-        raise CsvError("This looks like JSON, not CSV. Export the table as CSV (one row per patient) and try again.")
-    if _MARKUP.match(stripped[:200]):
-        raise CsvError("This looks like XML or HTML, not CSV. Export the table as CSV and try again.")
-    sep_line = _SEP_LINE.match(text)
-    if sep_line and (sep_line.group(1) in "\"'\r" or sep_line.group(1).isalnum()):
-        raise CsvError(f"The first line names {sep_line.group(1)!r} as the delimiter, which cannot separate values.")
-    if sep_line:  # Excel's "sep=;" first line names the delimiter
-        delimiter = sep_line.group(1)
-        text = text[sep_line.end():]
-        if not text.strip():
-            raise CsvError("The file is empty.")
-    else:
-        delimiter = sniff_delimiter(text)
-    frame, row_problems = _read_table(text, delimiter, max_rows, max_cell)
-    if frame.shape[1] == 1 and len(frame):
-        only = str(frame.columns[0])
-        if any(d in only for d in (",", ";", "\t", "|", ":")):
-            raise CsvError(
-                f"The file has only one column ('{_shorten(only)}'); check its delimiter "
-                "(Lantern reads comma, semicolon, tab or pipe)."
-            )
+    _refuse_non_csv(text, lambda: text)
+    delimiter, skip = _delimiter_and_skip(text)
+    body = text[skip:]
+    chunks = list(_iter_chunks(io.StringIO(body, newline=""), delimiter, max_rows, max_cell, _CHUNK_ROWS,
+                               lambda first_line: "".join(io.StringIO(body, newline="").readlines()[first_line - 1 :])))
+    frame = pd.concat([c.frame for c in chunks], ignore_index=True) if len(chunks) > 1 else chunks[0].frame
+    _refuse_single_column(frame)
+    row_problems = {c.first_row + i: why for c in chunks for i, why in c.row_problems.items()}
     info = {"encoding": encoding, "delimiter": {"\t": "tab"}.get(delimiter, delimiter), "rows": len(frame)}
     return frame, {**info, "row_problems": row_problems}
 
@@ -195,6 +185,135 @@ def read_csv_path(path: Path, **kwargs: Any) -> tuple[pd.DataFrame, dict[str, An
     except IsADirectoryError as exc:
         raise CsvError(f"{path} is a folder, not a CSV file.") from exc
     return read_csv_bytes(data, **kwargs)
+
+
+@dataclass(frozen=True)
+class CsvChunk:
+    """A block of consecutive data rows: text cells, the broken rows among them, and where it starts.
+
+    ``row_problems`` keys are 0-based rows within the chunk; the line numbers in the reasons
+    are the file's. ``first_row`` is the 0-based data row of the file the chunk starts at.
+    """
+
+    frame: pd.DataFrame
+    row_problems: dict[int, str]
+    first_row: int
+
+
+def iter_csv_chunks(
+    path: Path, chunk_rows: int = _CHUNK_ROWS, max_cell: int = DEFAULT_MAX_CELL, max_rows: int | None = None
+) -> Iterator[CsvChunk]:
+    """Read a CSV file of any size in blocks of ``chunk_rows`` rows, with bounded memory.
+
+    Gives exactly what ``read_csv_path`` gives, cut into pieces: the same encoding and
+    delimiter detection, the same broken-row reasons and the same whole-file errors. A
+    first pass over the bytes settles the encoding (a file that is UTF-8 except for one
+    byte near its end is Windows-1252, as in memory); the second pass parses. A file with
+    a header and no rows yields one empty chunk, so the columns are always seen.
+    """
+    path = Path(path)
+    python_codec = _file_encoding(path)
+    with _open_text(path, python_codec) as handle:
+        head = handle.read(_SNIFF_CHARS + 1)
+        _refuse_non_csv(head, lambda: head + handle.read())
+        delimiter, skip = _delimiter_and_skip(head)
+        handle.seek(0)
+        if skip:
+            handle.read(skip)
+
+        def tail(first_line: int) -> str:
+            with _open_text(path, python_codec) as again:
+                again.read(skip)
+                return "".join(itertools.islice(again, first_line - 1, None))
+
+        chunks = _iter_chunks(handle, delimiter, max_rows, max_cell, chunk_rows, tail)
+        for i, chunk in enumerate(chunks):
+            if i == 0 and len(chunk.frame.columns) == 1:
+                _refuse_single_column(chunk.frame)
+            yield chunk
+
+
+def _file_encoding(path: Path) -> str:
+    """The Python codec ``decode`` would choose for this file, found in one pass over its bytes."""
+    try:
+        with path.open("rb") as raw:
+            head = raw.read(_ENCODING_BLOCK)
+            if len(head) < _ENCODING_BLOCK:
+                return _codec_for(head, decode(head)[1])
+            name = decode(head[:4096])[1]  # refuses known non-text files and binary data by name
+            if name == "utf-16":
+                return _codec_for(head, name)
+            utf8 = codecs.getincrementaldecoder("utf-8")()
+            utf8_ok, cp1252_ok, has_nul = True, True, False
+            block = head
+            while block:
+                if utf8_ok:
+                    try:
+                        utf8.decode(block)
+                    except UnicodeDecodeError:
+                        utf8_ok = False
+                cp1252_ok = cp1252_ok and not any(b in block for b in _CP1252_UNDEFINED)
+                has_nul = has_nul or b"\x00" in block
+                block = raw.read(_ENCODING_BLOCK)
+    except FileNotFoundError as exc:
+        raise CsvError(f"No file at {path}.") from exc
+    except IsADirectoryError as exc:
+        raise CsvError(f"{path} is a folder, not a CSV file.") from exc
+    if utf8_ok:
+        try:
+            utf8.decode(b"", final=True)
+            return "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    if has_nul:
+        raise CsvError("This is not a CSV file: it contains binary data. Export the table as CSV and try again.")
+    return "cp1252" if cp1252_ok else "latin-1"
+
+
+def _codec_for(head: bytes, name: str) -> str:
+    """``decode``'s encoding name -> the codec that reads the same file as a stream."""
+    if name != "utf-16":
+        return _CODEC_OF[name]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    return _utf16_without_bom(head[:4096]) or "utf-16"
+
+
+def _open_text(path: Path, codec: str) -> IO[str]:
+    return path.open("r", encoding=codec, newline="")
+
+
+def _refuse_non_csv(head: str, whole: Callable[[], str]) -> None:
+    """JSON, XML/HTML and blank files are refused by name before any parsing."""
+    stripped = head.lstrip()
+    if not stripped:
+        raise CsvError("The file is empty: it holds only blank space.")
+    if stripped[0] in "{[" and whole().rstrip()[-1:] in "}]":
+        raise CsvError("This looks like JSON, not CSV. Export the table as CSV (one row per patient) and try again.")
+    if _MARKUP.match(stripped[:200]):
+        raise CsvError("This looks like XML or HTML, not CSV. Export the table as CSV and try again.")
+
+
+def _delimiter_and_skip(text: str) -> tuple[str, int]:
+    """The delimiter, and how many characters of an Excel ``sep=;`` first line to skip (0 without one)."""
+    sep_line = _SEP_LINE.match(text)
+    if sep_line and (sep_line.group(1) in "\"'\r" or sep_line.group(1).isalnum()):
+        raise CsvError(f"The first line names {sep_line.group(1)!r} as the delimiter, which cannot separate values.")
+    if sep_line:  # Excel's "sep=;" first line names the delimiter
+        if not text[sep_line.end():].strip():
+            raise CsvError("The file is empty.")
+        return sep_line.group(1), sep_line.end()
+    return sniff_delimiter(text), 0
+
+
+def _refuse_single_column(frame: pd.DataFrame) -> None:
+    if frame.shape[1] == 1 and len(frame):
+        only = str(frame.columns[0])
+        if any(d in only for d in (",", ";", "\t", "|", ":")):
+            raise CsvError(
+                f"The file has only one column ('{_shorten(only)}'); check its delimiter "
+                "(Lantern reads comma, semicolon, tab or pipe)."
+            )
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -215,11 +334,12 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+def to_csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
     """A CSV for download: formulas neutralised, UTF-8, newline line endings.
 
     Written with Arrow's C++ writer (about 13x faster than pandas on 100,000 explained
-    rows); pandas writes any frame Arrow cannot convert.
+    rows); pandas writes any frame Arrow cannot convert. ``header=False`` gives the rows
+    alone, to append a chunk to a file already started.
     """
     safe = neutralise_formulas(frame)
     try:
@@ -228,23 +348,31 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
 
         table = pa.Table.from_pandas(safe, preserve_index=False)
         sink = io.BytesIO()
-        pa_csv.write_csv(table, sink, pa_csv.WriteOptions(quoting_style="needed"))
+        pa_csv.write_csv(table, sink, pa_csv.WriteOptions(quoting_style="needed", include_header=header))
         return sink.getvalue()
     except (ImportError, pa.ArrowException):  # type: ignore[possibly-undefined]
-        return safe.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        return safe.to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
 
 
-def _read_table(text: str, delimiter: str, max_rows: int, max_cell: int) -> tuple[pd.DataFrame, dict[int, str]]:
-    """Records -> a frame of text cells with the header's width, plus the rows that did not fit.
+def _iter_chunks(
+    lines: Iterable[str],
+    delimiter: str,
+    max_rows: int | None,
+    max_cell: int,
+    chunk_rows: int,
+    tail: Callable[[int], str],
+) -> Iterator[CsvChunk]:
+    """Records -> chunks of text cells with the header's width, plus the rows that did not fit.
 
     The csv module is as fast as pandas for all-text frames and, unlike pandas, tells a
     row with too few fields from one with empty trailing cells, and never turns the first
     column into an index when rows have a trailing delimiter. Each row keeps its place; a
     row with too many or too few fields is padded or cut to the header's width and
-    reported in the returned problems (0-based data row -> reason). Extra fields that are
-    all empty (a trailing delimiter) are not a problem.
+    reported in the chunk's problems (0-based row -> reason). Extra fields that are all
+    empty (a trailing delimiter) are not a problem. ``tail(line)`` returns the file's text
+    from that line on; it is read only to explain a quote that is never closed.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader)
         while not any(f.strip() for f in header):
@@ -255,15 +383,12 @@ def _read_table(text: str, delimiter: str, max_rows: int, max_cell: int) -> tupl
         raise _csv_error(exc, max_cell, 1) from exc
     header = _clean_header(header, max_cell)
     width = len(header)
-    longest_line = max(map(len, text.replace("\r", "\n").split("\n")))
-    check_all_cells = bool(max_cell) and longest_line > max_cell
-    chunks: list[pd.DataFrame] = []
     rows: list[list[str]] = []
     problems: dict[int, str] = {}
-    n = 0
+    n = first_row = 0
     prev_line = reader.line_num
     first_line = prev_line
-    last: list[str] | None = None  # the last row read, whether or not its chunk is already a frame
+    last: list[str] | None = None
     try:
         for fields in reader:
             first_line, prev_line = prev_line + 1, reader.line_num
@@ -273,28 +398,32 @@ def _read_table(text: str, delimiter: str, max_rows: int, max_cell: int) -> tupl
                 if len(fields) > width and not any(f.strip() for f in fields[width:]):
                     fields = fields[:width]  # trailing delimiters
                 elif len(fields) != width:
-                    problems[n] = _field_count_problem(fields, width, first_line, prev_line)
+                    problems[n - first_row] = _field_count_problem(fields, width, first_line, prev_line)
                     fields = (fields + [""] * width)[:width]
-            if max_cell and (check_all_cells or prev_line > first_line) and max(map(len, fields)) > max_cell:
+            if max_cell and max(map(len, fields)) > max_cell:
                 raise _cell_too_long(header, fields, max_cell, first_line)
             rows.append(fields)
             last = fields
             n += 1
-            if len(rows) == _CHUNK_ROWS:
-                chunks.append(pd.DataFrame(rows, dtype=object))
-                rows = []
-            if n > max_rows:
+            if max_rows is not None and n > max_rows:
                 raise CsvError(
                     f"The file has more than {max_rows:,} rows, Lantern's limit. Split it into smaller files."
                 )
+            if len(rows) == chunk_rows:
+                yield CsvChunk(_text_frame(rows, header), problems, first_row)
+                rows, problems, first_row = [], {}, n
     except csv.Error as exc:
         raise _csv_error(exc, max_cell, prev_line + 1) from exc
     if last is not None and prev_line > first_line and any("\n" in f or "\r" in f for f in last):
-        _check_last_record_quotes(text, first_line)
-    chunks.append(pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(np.empty((0, width), dtype=object)))
-    frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+        _check_last_record_quotes(tail(first_line), first_line)
+    if rows or n == 0:
+        yield CsvChunk(_text_frame(rows, header), problems, first_row)
+
+
+def _text_frame(rows: list[list[str]], header: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(np.empty((0, len(header)), dtype=object))
     frame.columns = header
-    return frame, problems
+    return frame
 
 
 def _clean_header(header: list[str], max_cell: int) -> list[str]:
@@ -327,13 +456,12 @@ def _clean_header(header: list[str], max_cell: int) -> list[str]:
     return names
 
 
-def _check_last_record_quotes(text: str, first_line: int) -> None:
+def _check_last_record_quotes(tail: str, first_line: int) -> None:
     """A quote opened and never closed swallows the rest of the file into the last record: say so.
 
-    Only called when the last record spans several lines; its text then holds an odd
-    number of quote marks (escaped quotes come in pairs).
+    Only called when the last record spans several lines; its text (``tail``) then holds an
+    odd number of quote marks (escaped quotes come in pairs).
     """
-    tail = "".join(io.StringIO(text, newline="").readlines()[first_line - 1 :])
     if tail.count('"') % 2:
         raise CsvError(
             f'A quote mark (") opened on line {first_line:,} is never closed, so the rest of the file '

@@ -77,17 +77,26 @@ class Explainer:
             return None
 
     def log_odds(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Exact log-odds attributions per original feature, and the raw margin."""
-        margin = self.model.margin(X)
+        """Exact log-odds attributions per original feature, and the raw margin.
+
+        Every row's numbers depend on that row alone, bit for bit, whatever else is in the
+        batch: a file scored in chunks (or on a Dask cluster) writes exactly what scoring it
+        whole writes. So the linear margin is summed row by row here; a BLAS matrix-vector
+        product (``decision_function``) rounds a row differently depending on its place in
+        the batch.
+        """
         if self.model.is_linear:
             coef = np.asarray(self.model.estimator.coef_, dtype=np.float64).ravel()  # type: ignore[attr-defined]
-            means = self.model.encoded_means
-            phi_enc = (X - means) * coef
+            intercept = float(np.ravel(self.model.estimator.intercept_)[0])  # type: ignore[attr-defined]
+            margin = intercept + (X * coef).sum(axis=1)
+            phi_enc = (X - self.model.encoded_means) * coef
         elif self._tree_tables is not None:
             from core.fast_treeshap import shap_values
 
+            margin = self.model.margin(X)
             phi_enc = shap_values(self._tree_tables, X)
         else:
+            margin = self.model.margin(X)
             phi_enc = np.asarray(self._tree_explainer.shap_values(X), dtype=np.float64)
             if phi_enc.ndim == 3:  # some shap versions return one slice per class
                 phi_enc = phi_enc[..., -1]

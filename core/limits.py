@@ -41,6 +41,15 @@ def max_rows() -> int:
     return _read(ROWS_ENV, DEFAULT_MAX_ROWS)
 
 
+def max_rows_if_set() -> int | None:
+    """``LANTERN_MAX_ROWS`` when an administrator set it, else None.
+
+    The batch CLI streams files in chunks with bounded memory, so it needs no row limit of
+    its own; it applies one only when asked to.
+    """
+    return max_rows() if os.environ.get(ROWS_ENV, "").strip() else None
+
+
 def max_cell() -> int:
     """Most characters accepted in one cell (``LANTERN_MAX_CELL``, default 10,000)."""
     return _read(CELL_ENV, DEFAULT_MAX_CELL)

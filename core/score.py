@@ -7,9 +7,12 @@ Writes one output row per input record, in input order: the identifier columns,
 one ``contrib_<feature>`` column per feature in percentage points, so that
 ``baseline_percent + sum(contrib_*) == risk_percent`` on every scored row.
 
+The file is read and scored in chunks of 50,000 rows (core/batch.py), so files larger
+than memory work; the output equals scoring the whole file at once.
+
 Exit 0 when the file was processed (even with rejected rows); 1 with one plain line
-for a file that cannot be read, is over the limits (``LANTERN_MAX_ROWS``,
-``LANTERN_MAX_CELL``: see core/limits.py) or lacks required columns, a bundle that cannot
+for a file that cannot be read, is over the limits (``LANTERN_MAX_CELL``, and
+``LANTERN_MAX_ROWS`` only when set: see core/limits.py) or lacks required columns, a bundle that cannot
 be loaded, or a limit set to something unusable; 2 for wrong arguments. Text cells that a
 spreadsheet would run as a formula are neutralised in the output.
 """
@@ -22,8 +25,8 @@ import time
 from pathlib import Path
 
 from core.bundle import BundleError, configured_bundle_path
-from core.csvio import CsvError, read_csv_path, to_csv_bytes
-from core.limits import LimitError, max_cell, max_rows
+from core.csvio import CsvError
+from core.limits import LimitError, max_cell, max_rows_if_set
 from core.validate import ValidationError
 
 
@@ -40,21 +43,19 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     start = time.perf_counter()
     try:
+        from core.batch import score_file
         from core.engine import Engine
 
         engine = Engine.load(args.bundle or configured_bundle_path())
-        raw, info = read_csv_path(args.input, max_rows=max_rows(), max_cell=max_cell())
-        result = engine.score(raw, explain_columns=args.explain, row_problems=info.get("row_problems"))
-        args.output.write_bytes(to_csv_bytes(result.output))
+        counts = score_file(engine, args.input, args.output, args.explain, max_cell(), max_rows_if_set())
     except (BundleError, CsvError, LimitError, ValidationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"error: could not write or read a file ({exc.strerror}: {exc.filename}).", file=sys.stderr)
         return 1
-    c = result.counts
     print(
-        f"read {c['read']:,} rows: {c['scored']:,} scored, {c['rejected']:,} rejected "
+        f"read {counts.read:,} rows: {counts.scored:,} scored, {counts.rejected:,} rejected "
         f"in {time.perf_counter() - start:.2f} s -> {args.output}"
     )
     return 0
