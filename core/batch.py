@@ -11,6 +11,7 @@ beside the target and renamed at the end, so a run that fails part-way leaves no
 from __future__ import annotations
 
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -47,12 +48,19 @@ def score_chunk(engine: Engine, frame: pd.DataFrame, row_problems: dict[int, str
 
 
 class CsvSink:
-    """Appends output chunks to one CSV (header once); the file appears only when all went well."""
+    """Appends output chunks to one CSV (header once); the file appears only when all went well.
+
+    Each chunk is formatted and written on a background thread while the caller scores the
+    next one: Arrow's CSV writer releases the GIL, so the two overlap on a second core. At
+    most one chunk waits to be written, so memory stays bounded.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._partial = self.path.with_name(self.path.name + ".partial")
         self._handle: BinaryIO | None = None
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantern-csv-writer")
+        self._pending: Future[None] | None = None
         self._header = True
 
     def __enter__(self) -> CsvSink:
@@ -61,16 +69,35 @@ class CsvSink:
 
     def write(self, output: pd.DataFrame) -> None:
         assert self._handle is not None, "use CsvSink in a with-block"
-        self._handle.write(to_csv_bytes(output, header=self._header))
+        self._wait()
+        self._pending = self._writer.submit(self._append, self._handle, output, self._header)
         self._header = False
 
+    @staticmethod
+    def _append(handle: BinaryIO, output: pd.DataFrame, header: bool) -> None:
+        handle.write(to_csv_bytes(output, header=header))
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()  # re-raises a writing error here, in the caller's thread
+
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        if self._handle is not None:
-            self._handle.close()
-        if kind is None:
-            os.replace(self._partial, self.path)
-        else:
-            self._partial.unlink(missing_ok=True)
+        ok = kind is None
+        try:
+            if ok:
+                self._wait()
+        except BaseException:
+            ok = False
+            raise
+        finally:
+            self._writer.shutdown(wait=True)
+            if self._handle is not None:
+                self._handle.close()
+            if ok:
+                os.replace(self._partial, self.path)
+            else:
+                self._partial.unlink(missing_ok=True)
 
 
 def score_file(

@@ -372,7 +372,8 @@ def _iter_chunks(
     empty (a trailing delimiter) are not a problem. ``tail(line)`` returns the file's text
     from that line on; it is read only to explain a quote that is never closed.
     """
-    reader = csv.reader(lines, delimiter=delimiter)
+    watch = _LineWatch(lines, max_cell)
+    reader = csv.reader(watch, delimiter=delimiter)
     try:
         header = next(reader)
         while not any(f.strip() for f in header):
@@ -400,7 +401,7 @@ def _iter_chunks(
                 elif len(fields) != width:
                     problems[n - first_row] = _field_count_problem(fields, width, first_line, prev_line)
                     fields = (fields + [""] * width)[:width]
-            if max_cell and max(map(len, fields)) > max_cell:
+            if max_cell and (watch.long_line_seen or prev_line > first_line) and max(map(len, fields)) > max_cell:
                 raise _cell_too_long(header, fields, max_cell, first_line)
             rows.append(fields)
             last = fields
@@ -418,6 +419,29 @@ def _iter_chunks(
         _check_last_record_quotes(tail(first_line), first_line)
     if rows or n == 0:
         yield CsvChunk(_text_frame(rows, header), problems, first_row)
+
+
+class _LineWatch:
+    """Passes lines through and notes whether any was longer than the cell limit.
+
+    Until one is, no single-line record can hold a cell over the limit, so the per-cell
+    check (the reader's most expensive line) only runs on records spanning several lines.
+    """
+
+    def __init__(self, lines: Iterable[str], max_cell: int) -> None:
+        self.long_line_seen = False
+        self._lines = lines
+        self._max_cell = max_cell
+
+    def __iter__(self) -> Iterator[str]:
+        limit = self._max_cell
+        if not limit:
+            yield from self._lines
+            return
+        for line in self._lines:
+            if len(line) > limit:
+                self.long_line_seen = True
+            yield line
 
 
 def _text_frame(rows: list[list[str]], header: list[str]) -> pd.DataFrame:

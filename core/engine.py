@@ -106,38 +106,34 @@ class Engine:
     def _output_table(
         self, raw: pd.DataFrame, result: ValidationResult, exp: Explanation, explain_columns: bool
     ) -> pd.DataFrame:
+        """One row per input row: ids, status and reason, then the scores of accepted rows (built column-wise)."""
         n = result.n_read
-        ids = [c for c in self.schema.id_columns if c in result.clean.columns or c in raw.columns]
-        out = pd.DataFrame(index=pd.RangeIndex(n))
-        found = match_columns(list(raw.columns), self.schema)
-        for c in ids:
-            if c in found:
-                out[c] = raw[found[c]].reset_index(drop=True).to_numpy()
         ok = result.clean.index.to_numpy()
-        out["status"] = "rejected"
-        out.loc[ok, "status"] = "scored"
-        out["reason"] = ""
+        found = match_columns(list(raw.columns), self.schema)
+        cols: dict[str, np.ndarray] = {c: raw[found[c]].to_numpy() for c in self.schema.id_columns if c in found}
+
+        def column(fill: object, accepted: object) -> np.ndarray:
+            out = np.full(n, fill, dtype=object if isinstance(fill, str) else np.float64)
+            out[ok] = accepted
+            return out
+
+        cols["status"] = column("rejected", "scored")
+        cols["reason"] = np.full(n, "", dtype=object)
         if result.n_rejected:
-            out.loc[result.rejected["row"].to_numpy() - 1, "reason"] = result.rejected["reason"].to_numpy()
-        out["risk"] = np.nan
-        out.loc[ok, "risk"] = exp.risk_pct / 100.0
-        out["risk_band"] = ""
-        out.loc[ok, "risk_band"] = band_of(exp.risk_pct / 100.0, self.bundle.bands)
-        out["flags"] = ""
-        out.loc[ok, "flags"] = result.flags_text().to_numpy()
-        out["top_reasons"] = ""
-        out.loc[ok, "top_reasons"] = top_reasons(self.schema, result.clean, exp.contributions)
+            cols["reason"][result.rejected["row"].to_numpy() - 1] = result.rejected["reason"].to_numpy()
+        risk = exp.risk_pct / 100.0
+        cols["risk"] = column(np.nan, risk)
+        cols["risk_band"] = column("", band_of(risk, self.bundle.bands))
+        cols["flags"] = column("", result.flags_text().to_numpy())
+        cols["top_reasons"] = column("", top_reasons(self.schema, result.clean, exp.contributions))
         if explain_columns:
-            out["baseline"] = np.nan
-            out.loc[ok, "baseline"] = exp.baseline_pct / 100.0
-            out["risk_percent"] = np.nan
-            out.loc[ok, "risk_percent"] = exp.risk_pct
-            out["baseline_percent"] = np.nan
-            out.loc[ok, "baseline_percent"] = exp.baseline_pct
-            for name in self.schema.names:
-                out[f"contrib_{name}"] = np.nan
-                out.loc[ok, f"contrib_{name}"] = exp.contributions[name].to_numpy()
-        return out
+            cols["baseline"] = column(np.nan, exp.baseline_pct / 100.0)
+            cols["risk_percent"] = column(np.nan, exp.risk_pct)
+            cols["baseline_percent"] = column(np.nan, exp.baseline_pct)
+            contrib = exp.contributions.to_numpy()
+            for j, name in enumerate(self.schema.names):
+                cols[f"contrib_{name}"] = column(np.nan, contrib[:, j])
+        return pd.DataFrame(cols, index=pd.RangeIndex(n))
 
     # ---- one patient --------------------------------------------------------------------
     def patient(self, values: Mapping[str, Any], units: dict[str, str] | None = None) -> PatientResult:

@@ -32,6 +32,7 @@ from core.model import LanternModel, sigmoid
 from core.schema import FeatureSpec, Schema
 
 METHOD_TEXT = (Path(__file__).with_name("text") / "explanation_method.md")
+_MINUS = "\u2212"  # a true minus sign, as clinicians see it in print
 
 
 @dataclass
@@ -168,15 +169,16 @@ def format_value(spec: FeatureSpec, value: object) -> str:
 
 def reason_phrase(spec: FeatureSpec, value: object, points: float) -> str:
     """e.g. 'Admissions in past 12 months: 4 admissions (+6.1 points)'."""
-    sign = "+" if points >= 0 else "\u2212"
+    sign = "+" if points >= 0 else _MINUS
     return f"{_head(spec, value)} ({sign}{abs(points):.1f} points)"
 
 
 def top_reasons(schema: Schema, clean: pd.DataFrame, contributions: pd.DataFrame, k: int = 3) -> list[str]:
     """The k largest drivers of each row (by size), in plain words, joined by ' | '.
 
-    Vectorised: each feature's values are formatted once per distinct value, so 100,000
-    rows take a fraction of a second; the words equal ``reason_phrase`` exactly.
+    Vectorised: each feature's values are worded once per distinct value and each points
+    suffix once per distinct rounded amount, so 100,000 rows take a fraction of a second;
+    the words equal ``reason_phrase`` exactly.
     """
     values = contributions.to_numpy()
     n = len(values)
@@ -184,26 +186,45 @@ def top_reasons(schema: Schema, clean: pd.DataFrame, contributions: pd.DataFrame
         return []
     k = min(k, values.shape[1])
     order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :k]
-    parts = []
+    rows = np.arange(n)
+    worded: dict[int, np.ndarray] = {}
+    phrases: list[list[str]] = []
     for r in range(k):
         feature = order[:, r]
-        pts = values[np.arange(n), feature]
-        text = np.empty(n, dtype=object)
-        for j in np.unique(feature):
-            rows = np.flatnonzero(feature == j)
-            text[rows] = _value_phrases(schema.features[j], clean[schema.features[j].name].to_numpy()[rows])
-        sign = np.where(pts >= 0, " (+", " (\u2212")
-        amount = np.char.mod("%.1f", np.abs(pts))
-        parts.append(np.char.add(np.char.add(np.char.add(text.astype(str), sign), amount), " points)"))
-    joined = parts[0]
-    for p in parts[1:]:
-        joined = np.char.add(np.char.add(joined, " | "), p)
-    return joined.tolist()
+        head = np.empty(n, dtype=object)
+        for j in np.unique(feature).tolist():
+            if j not in worded:
+                worded[j] = _value_phrases(schema.features[j], clean[schema.features[j].name])
+            at = feature == j
+            head[at] = worded[j][at]
+        phrases.append((head + points_phrases(values[rows, feature])).tolist())
+    return [" | ".join(parts) for parts in zip(*phrases, strict=True)]
 
 
-def _value_phrases(spec: FeatureSpec, values: np.ndarray) -> np.ndarray:
+def points_phrases(points: np.ndarray) -> np.ndarray:
+    """' (+5.6 points)' for each value, exactly as ``reason_phrase`` words it.
+
+    Each distinct amount in tenths is formatted once. Python's ``.1f`` rounds the exact
+    binary value, so amounts within a hair of a half-tenth (where ``x * 10`` may round the
+    other way) are formatted one by one.
+    """
+    tenths = np.abs(points) * 10.0
+    rounded = np.floor(tenths + 0.5)
+    negative = ~(points >= 0)
+    keys, codes = np.unique(rounded * 2 + negative, return_inverse=True)
+    words = np.array([f" ({_MINUS if key % 2 else '+'}{int(key // 2) // 10}.{int(key // 2) % 10} points)"
+                      for key in keys.tolist()], dtype=object)
+    out = words[codes.ravel()]
+    tie = np.flatnonzero(np.abs(tenths - np.floor(tenths) - 0.5) < 1e-6)
+    for i in tie.tolist():
+        p = float(points[i])
+        out[i] = f" ({'+' if p >= 0 else _MINUS}{abs(p):.1f} points)"
+    return out
+
+
+def _value_phrases(spec: FeatureSpec, values: pd.Series) -> np.ndarray:
     """'Label: value unit' or 'Label not recorded' for each value, formatting each distinct value once."""
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
     words = np.array([_head(spec, u) for u in uniques] + [f"{spec.display_label} not recorded"], dtype=object)
     return words[np.where(codes < 0, len(uniques), codes)]
 

@@ -123,11 +123,25 @@ def test_vectorised_top_reasons_match_reason_phrase(engine: Engine) -> None:
     clean = _clean(engine).iloc[:300]
     exp = engine.explainer.explain(clean)
     got = top_reasons(engine.schema, clean, exp.contributions)
-    for i in (0, 7, 123, 299):
+    for i in range(len(clean)):
         row = exp.contributions.iloc[i]
         top = row.abs().sort_values(ascending=False, kind="stable").index[:3]
         want = " | ".join(reason_phrase(engine.schema.feature(f), clean[f].iloc[i], float(row[f])) for f in top)
         assert got[i] == want
+
+
+def test_points_are_worded_as_python_rounds_them() -> None:
+    """The vectorised wording of points equals '.1f' formatting, at half-tenths and signed zeros too."""
+    from core.explain import points_phrases
+
+    rng = np.random.default_rng(3)
+    tricky = [0.05, 0.15, 0.25, 0.35, 0.45, 2.675, 1e-17, -1e-17, 0.0, -0.0, -0.04999999, -0.05, 9.95, 99.95,
+              0.04999999999999999, 0.35000000000000003, -12.25, 1234.55]
+    halves = (np.arange(-2000, 2000) + 0.5) / 10  # every half-tenth from -200 to 200
+    points = np.concatenate([tricky, halves, np.nextafter(halves, 0), np.nextafter(halves, 1e9),
+                             rng.normal(0, 8, 20_000), rng.uniform(-0.1, 0.1, 5_000)])
+    want = [f" ({'+' if p >= 0 else chr(0x2212)}{abs(p):.1f} points)" for p in points.tolist()]
+    assert points_phrases(points).tolist() == want
 
 
 def test_units_read_naturally(engine: Engine) -> None:
