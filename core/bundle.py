@@ -12,11 +12,11 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
 import joblib
-import sklearn
 
 from core.model import LanternModel
 from core.schema import Schema
@@ -108,9 +108,10 @@ def read_manifest(path: Path) -> dict[str, Any]:
 def verify_bundle(path: Path, manifest: dict[str, Any]) -> None:
     """Refuse version skew and any file whose sha256 differs from the manifest."""
     built_with = manifest.get("versions", {}).get("scikit-learn")
-    if built_with != sklearn.__version__:
+    installed = installed_version("scikit-learn")  # without importing it: scoring a linear bundle never needs it
+    if built_with != installed:
         raise BundleError(
-            f"This bundle was built with scikit-learn {built_with} but {sklearn.__version__} is installed; "
+            f"This bundle was built with scikit-learn {built_with} but {installed} is installed; "
             "a model only loads safely with the version it was built with. Install that version or retrain."
         )
     for name in (MODEL_FILE, SCHEMA_FILE, PERFORMANCE_FILE):

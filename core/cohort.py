@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 
 from core import limits, metrics, phi_scan, scores
+from core.bands import age_band
 from core.csvio import read_csv_bytes
 from core.engine import Engine, Progress, ScoreResult
-from core.evaluate import age_band
 from core.infer import SchemaError, target_vector
 from core.parse import as_text, parse_numeric
 from core.schema import Schema

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from core import scores
+from core.bands import age_band, band_of
 from core.bundle import Bundle, load_bundle
-from core.evaluate import age_band, band_of
 from core.explain import Explainer, Explanation, reason_phrase, top_reasons
 from core.validate import ValidationResult, match_columns, validate
 

@@ -26,6 +26,7 @@ from core.bundle import DEFAULT_BUNDLE, save_bundle
 from core.candidates import Candidate, default_candidates, log_loss
 from core.csvio import CsvError, read_csv_bytes, read_csv_path
 from core.infer import SchemaError, infer_schema, load_schema_file, target_vector
+from core.linear import LinearLogOdds
 from core.model import LanternModel, logit
 from core.schema import Schema
 from core.validate import ValidationError, validate
@@ -246,6 +247,8 @@ def fit_final(schema: Schema, cand: Candidate, frame: pd.DataFrame, y: np.ndarra
     enc = cand.encoder(schema).fit(frame, y)
     X = enc.transform(frame)
     est = cand.estimator(seed).fit(X, y)
+    if hasattr(est, "coef_"):  # linear families: plain arrays, so scoring never imports scikit-learn
+        est = LinearLogOdds.from_fitted(est)
     model = LanternModel(family=cand.family, schema=schema, encoder=enc, estimator=est, params=dict(cand.params))
     margin = model.margin(X)
     model.expected_margin = float(margin.mean())
