@@ -4,8 +4,14 @@ Measured side by side in one run, on the same bundle and data:
 - one patient: validate + score + explain, p50 and p95 over 200 patients (in process, warm);
 - cohorts: read CSV bytes + validate + score + explain + top reasons + write CSV, wall seconds,
   rows per second and peak RSS, each size in a fresh process (so RSS is that size's own);
+- the batch path on a file (``core.batch.score_file``, what ``python -m core.score --explain``
+  runs: streamed in chunks, writing overlapped with scoring) in a warm process, and the whole
+  ``python -m core.score --explain`` process (interpreter start and imports included), median
+  of 3 runs with its peak RSS;
 - the reference: the same explanation work done by one raw shap call on the same model
   (TreeExplainer for trees, LinearExplainer for linear models) and the ratio to Lantern's;
+  and, since the shipped model may be linear, the same comparison on a boosted-tree model of
+  depth 3 (300 trees, as the trainer builds them) against ``shap.TreeExplainer``;
 - with ``--browser``: app cold start to first paint and a patient what-if round trip in a
   real Chromium.
 
@@ -63,11 +69,53 @@ def one_cohort(rows: int) -> dict[str, float]:
     t0 = time.perf_counter()
     engine.explainer.log_odds(X)
     ours = time.perf_counter() - t0
+    _reference_explain(engine, X[:50])  # import shap and warm it outside the timing, as ours is warm
     t0 = time.perf_counter()
     _reference_explain(engine, X)
     ref = time.perf_counter() - t0
     return {"rows": rows, "wall_s": wall, "rows_per_s": rows / wall, "explain_s": ours, "reference_s": ref,
             "peak_rss_mb": _peak_rss_mb()}
+
+
+def batch_file(rows: int) -> dict[str, float]:
+    """Child process: the CLI's file path (streamed, writing overlapped) warm, then the whole CLI process."""
+    import statistics
+    import tempfile
+
+    from core.batch import score_file
+    from core.engine import Engine
+    from core.limits import max_cell
+
+    engine = Engine.load()
+    with tempfile.TemporaryDirectory(prefix="lantern-bench-") as tmp:  # synthetic data only
+        src, out = Path(tmp) / "cohort.csv", Path(tmp) / "scored.csv"
+        src.write_bytes(_cohort_bytes(200, seed=5))
+        score_file(engine, src, out, explain=True, max_cell=max_cell())  # warm caches / compile once
+        src.write_bytes(_cohort_bytes(rows, seed=101))
+        start = time.perf_counter()
+        counts = score_file(engine, src, out, explain=True, max_cell=max_cell())
+        warm = time.perf_counter() - start
+        assert counts.read == rows and out.stat().st_size > 0
+        walls, peaks = [], []
+        for _ in range(3):
+            start = time.perf_counter()
+            proc = subprocess.Popen([sys.executable, "-m", "core.score", "--input", str(src), "--output", str(out),
+                                     "--explain"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            _, status, usage = os.wait4(proc.pid, 0)
+            walls.append(time.perf_counter() - start)
+            peaks.append(usage.ru_maxrss / 1024)
+            assert os.waitstatus_to_exitcode(status) == 0, proc.stderr.read() if proc.stderr else ""
+    return {"rows": rows, "warm_s": warm, "process_s": statistics.median(walls), "process_rss_mb": max(peaks)}
+
+
+def tree_reference(rows: int) -> dict[str, float]:
+    """Child process: fast TreeSHAP vs shap.TreeExplainer on a depth-3 boosted model of the synthetic cohort."""
+    from bench.explain_speed import compare, synth_matrix
+
+    X, y = synth_matrix(rows, 7)
+    while len(X) < rows:  # validation may drop a few rows: repeat to the requested count
+        X, y = np.vstack([X, X]), np.concatenate([y, y])
+    return {"rows": rows, **compare(X[:rows], y[:rows], depth=3)}
 
 
 def _reference_explain(engine, X: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -97,9 +145,9 @@ def one_patient(n: int = 200) -> dict[str, float]:
     return {"n": n, "p50_ms": float(np.percentile(ms, 50)), "p95_ms": float(np.percentile(ms, 95))}
 
 
-def _child(rows: int) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-m", "bench.run", "--child", str(rows)], cwd=ROOT, capture_output=True,
-                         text=True, check=True)
+def _child(rows: int, kind: str = "cohort") -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-m", "bench.run", "--child", str(rows), "--child-kind", kind], cwd=ROOT,
+                         capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -116,9 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--browser", action="store_true", help="also time the app in a real Chromium")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--child-kind", choices=("cohort", "batch", "tree"), default="cohort", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        print(json.dumps(one_cohort(args.child)))
+        child = {"cohort": one_cohort, "batch": batch_file, "tree": tree_reference}[args.child_kind]
+        print(json.dumps(child(args.child)))
         return 0
     from core.bundle import load_bundle
 
@@ -137,6 +187,17 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['rows_per_s']:,.0f} rows/s, peak RSS {r['peak_rss_mb']:.0f} MB |")
         print(f"| explanation alone, {size:,} rows: Lantern vs raw shap | {r['explain_s']:.3f} s vs "
               f"{r['reference_s']:.3f} s ({r['reference_s'] / max(r['explain_s'], 1e-9):.0f}x) |")
+    largest = max([int(s) for s in args.sizes.split(",") if s], default=0)
+    if largest:
+        b = _child(largest, "batch")
+        print(f"| batch file {largest:,} rows, warm process: read + validate + score + explain + reasons + write "
+              f"(`core.batch.score_file`, --explain) | {b['warm_s']:.2f} s, {largest / b['warm_s']:,.0f} rows/s |")
+        print(f"| whole `python -m core.score --explain` process, {largest:,} rows (median of 3) | "
+              f"{b['process_s']:.2f} s, peak RSS {b['process_rss_mb']:.0f} MB |")
+        t = _child(largest, "tree")
+        print(f"| explanation alone, {largest:,} rows, boosted trees depth 3 x 300: Lantern vs raw "
+              f"shap.TreeExplainer | {t['fast_s']:.3f} s vs {t['shap_s']:.2f} s ({t['shap_s'] / t['fast_s']:.0f}x), "
+              f"max difference {t['max_diff']:.1e} in log-odds |")
     if args.browser:
         from bench.browser import browser_timings
 
