@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import IO, Any
 
 import numpy as np
@@ -35,7 +36,7 @@ _SNIFF_CHARS = 65_536
 _SNIFF_RECORDS = 50
 _CHUNK_ROWS = 50_000
 _ENCODING_BLOCK = 8 << 20
-_CODEC_OF = {"utf-8": "utf-8-sig", "windows-1252": "cp1252", "latin-1": "latin-1"}
+_CODEC_OF = MappingProxyType({"utf-8": "utf-8-sig", "windows-1252": "cp1252", "latin-1": "latin-1"})
 _CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 _SEP_LINE = re.compile(r"\A\s*sep=(.)[ \t]*(\r\n|\r|\n|\Z)", re.IGNORECASE)
 _MARKUP = re.compile(r"<(\?xml|!doctype|!--|[a-z][a-z0-9:-]*[\s>/])", re.IGNORECASE)
