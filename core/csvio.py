@@ -26,6 +26,8 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from core.csv_fast import Declined, read_plain, stream_plain
+
 DELIMITERS = (",", ";", "\t", "|")
 DEFAULT_MAX_ROWS = 1_000_000
 DEFAULT_MAX_CELL = 10_000
@@ -154,7 +156,7 @@ def _record_widths(sample: str, delimiter: str, truncated: bool) -> list[int]:
 
 
 def read_csv_bytes(
-    data: bytes, max_rows: int = DEFAULT_MAX_ROWS, max_cell: int = DEFAULT_MAX_CELL
+    data: bytes, max_rows: int = DEFAULT_MAX_ROWS, max_cell: int = DEFAULT_MAX_CELL, fast: bool = True
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Parse bytes into a frame of text cells. Returns (frame, info about the file).
 
@@ -164,13 +166,25 @@ def read_csv_bytes(
     validation rejects them with that reason; every other row is read normally. Blank
     lines, and lines holding only delimiters or spaces, are not rows. Problems with the
     file as a whole raise ``CsvError`` with one plain sentence.
+
+    Plain UTF-8 files are parsed by Arrow (core/csv_fast.py) into Arrow-backed text;
+    anything unusual, or ``fast=False``, goes through the csv module, which finds and words
+    the problems. Both give the same cells.
     """
     text, encoding = decode(data)
     _refuse_non_csv(text, lambda: text)
     delimiter, skip = _delimiter_and_skip(text)
     body = text[skip:]
-    chunks = list(_iter_chunks(io.StringIO(body, newline=""), delimiter, max_rows, max_cell, _CHUNK_ROWS,
-                               lambda first_line: "".join(io.StringIO(body, newline="").readlines()[first_line - 1 :])))
+    header = _plain_header(body, delimiter) if fast and encoding == "utf-8" and not skip else None
+    plain = read_plain(data, header, delimiter, max_rows, max_cell) if header else None
+    if plain is not None and header is not None:
+        plain.columns = _clean_header(header, max_cell)
+        chunks = [CsvChunk(plain, {}, 0)]
+    else:
+        chunks = list(_iter_chunks(
+            io.StringIO(body, newline=""), delimiter, max_rows, max_cell, _CHUNK_ROWS,
+            lambda first_line: "".join(io.StringIO(body, newline="").readlines()[first_line - 1 :]),
+        ))
     frame = pd.concat([c.frame for c in chunks], ignore_index=True) if len(chunks) > 1 else chunks[0].frame
     _refuse_single_column(frame)
     row_problems = {c.first_row + i: why for c in chunks for i, why in c.row_problems.items()}
@@ -202,7 +216,11 @@ class CsvChunk:
 
 
 def iter_csv_chunks(
-    path: Path, chunk_rows: int = _CHUNK_ROWS, max_cell: int = DEFAULT_MAX_CELL, max_rows: int | None = None
+    path: Path,
+    chunk_rows: int = _CHUNK_ROWS,
+    max_cell: int = DEFAULT_MAX_CELL,
+    max_rows: int | None = None,
+    fast: bool = True,
 ) -> Iterator[CsvChunk]:
     """Read a CSV file of any size in blocks of ``chunk_rows`` rows, with bounded memory.
 
@@ -210,7 +228,9 @@ def iter_csv_chunks(
     delimiter detection, the same broken-row reasons and the same whole-file errors. A
     first pass over the bytes settles the encoding (a file that is UTF-8 except for one
     byte near its end is Windows-1252, as in memory); the second pass parses. A file with
-    a header and no rows yields one empty chunk, so the columns are always seen.
+    a header and no rows yields one empty chunk, so the columns are always seen. Plain
+    UTF-8 stretches are parsed by Arrow, as in ``read_csv_bytes``; from the first unusual
+    row on (or everywhere with ``fast=False``) the csv module reads.
     """
     path = Path(path)
     python_codec = _file_encoding(path)
@@ -218,6 +238,20 @@ def iter_csv_chunks(
         head = handle.read(_SNIFF_CHARS + 1)
         _refuse_non_csv(head, lambda: head + handle.read())
         delimiter, skip = _delimiter_and_skip(head)
+        start = 0
+        header = _plain_header(head, delimiter) if fast and python_codec == "utf-8-sig" and not skip else None
+        if header is not None:
+            names = _clean_header(header, max_cell)  # the careful reader's header errors, first
+            try:
+                for frame in stream_plain(path, header, delimiter, chunk_rows, max_rows, max_cell):
+                    frame.columns = names
+                    if start == 0:
+                        _refuse_single_column(frame)
+                    yield CsvChunk(frame, {}, start)
+                    start += len(frame)
+                return
+            except Declined as declined:
+                start = declined.rows_done  # the careful reader goes on from here
         handle.seek(0)
         if skip:
             handle.read(skip)
@@ -227,11 +261,19 @@ def iter_csv_chunks(
                 again.read(skip)
                 return "".join(itertools.islice(again, first_line - 1, None))
 
-        chunks = _iter_chunks(handle, delimiter, max_rows, max_cell, chunk_rows, tail)
-        for i, chunk in enumerate(chunks):
-            if i == 0 and len(chunk.frame.columns) == 1:
+        for chunk in _iter_chunks(handle, delimiter, max_rows, max_cell, chunk_rows, tail, start_row=start):
+            if chunk.first_row == 0:
                 _refuse_single_column(chunk.frame)
             yield chunk
+
+
+def _plain_header(text: str, delimiter: str) -> list[str] | None:
+    """The first record's fields as the csv module reads them, or None when it is blank or unreadable."""
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except (StopIteration, csv.Error):
+        return None
+    return header if any(f.strip() for f in header) else None
 
 
 def _file_encoding(path: Path) -> str:
@@ -362,6 +404,7 @@ def _iter_chunks(
     max_cell: int,
     chunk_rows: int,
     tail: Callable[[int], str],
+    start_row: int = 0,
 ) -> Iterator[CsvChunk]:
     """Records -> chunks of text cells with the header's width, plus the rows that did not fit.
 
@@ -371,7 +414,8 @@ def _iter_chunks(
     row with too many or too few fields is padded or cut to the header's width and
     reported in the chunk's problems (0-based row -> reason). Extra fields that are all
     empty (a trailing delimiter) are not a problem. ``tail(line)`` returns the file's text
-    from that line on; it is read only to explain a quote that is never closed.
+    from that line on; it is read only to explain a quote that is never closed. Rows before
+    ``start_row`` (already given by the fast reader) are read past, not returned.
     """
     watch = _LineWatch(lines, max_cell)
     reader = csv.reader(watch, delimiter=delimiter)
@@ -387,19 +431,23 @@ def _iter_chunks(
     width = len(header)
     rows: list[list[str]] = []
     problems: dict[int, str] = {}
-    n = first_row = 0
+    n, first_row = 0, start_row
     prev_line = reader.line_num
     first_line = prev_line
     last: list[str] | None = None
     try:
         for fields in reader:
             first_line, prev_line = prev_line + 1, reader.line_num
-            if len(fields) != width or not fields[0].strip():
-                if not fields or not any(f.strip() for f in fields):
-                    continue  # a blank line, or one of only delimiters and spaces
+            if (len(fields) != width or not fields[0].strip()) and not any(f.strip() for f in fields):
+                continue  # a blank line, or one of only delimiters and spaces
+            if n < start_row:
+                n += 1
+                last = fields
+                continue
+            if len(fields) != width:
                 if len(fields) > width and not any(f.strip() for f in fields[width:]):
                     fields = fields[:width]  # trailing delimiters
-                elif len(fields) != width:
+                else:
                     problems[n - first_row] = _field_count_problem(fields, width, first_line, prev_line)
                     fields = (fields + [""] * width)[:width]
             if max_cell and (watch.long_line_seen or prev_line > first_line) and max(map(len, fields)) > max_cell:
