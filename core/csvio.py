@@ -16,8 +16,10 @@ import codecs
 import csv
 import io
 import itertools
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -25,6 +27,8 @@ from typing import IO, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from core.csv_fast import Declined, read_plain, stream_plain
 
@@ -38,6 +42,8 @@ _SNIFF_CHARS = 65_536
 _SNIFF_RECORDS = 50
 _CHUNK_ROWS = 50_000
 _ENCODING_BLOCK = 8 << 20
+_WRITE_THREADS = min(4, os.cpu_count() or 1)
+_ROWS_PER_WRITE_THREAD = 10_000
 _CODEC_OF = MappingProxyType({"utf-8": "utf-8-sig", "windows-1252": "cp1252", "latin-1": "latin-1"})
 _CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 _SEP_LINE = re.compile(r"\A\s*sep=(.)[ \t]*(\r\n|\r|\n|\Z)", re.IGNORECASE)
@@ -381,20 +387,29 @@ def to_csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
     """A CSV for download: formulas neutralised, UTF-8, newline line endings.
 
     Written with Arrow's C++ writer (about 13x faster than pandas on 100,000 explained
-    rows); pandas writes any frame Arrow cannot convert. ``header=False`` gives the rows
-    alone, to append a chunk to a file already started.
+    rows), in row blocks on parallel threads for big frames (the writer releases the GIL;
+    the blocks are joined in order, so the bytes are the same); pandas writes any frame
+    Arrow cannot convert. ``header=False`` gives the rows alone, to append a chunk to a
+    file already started.
     """
     safe = neutralise_formulas(frame)
     try:
-        import pyarrow as pa
-        import pyarrow.csv as pa_csv
-
         table = pa.Table.from_pandas(safe, preserve_index=False)
-        sink = io.BytesIO()
-        pa_csv.write_csv(table, sink, pa_csv.WriteOptions(quoting_style="needed", include_header=header))
-        return sink.getvalue()
-    except (ImportError, pa.ArrowException):  # type: ignore[possibly-undefined]
+    except pa.ArrowException:
         return safe.to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
+    blocks = max(1, min(_WRITE_THREADS, table.num_rows // _ROWS_PER_WRITE_THREAD))
+    if blocks == 1:
+        return _arrow_csv(table, header)
+    size = -(-table.num_rows // blocks)
+    with ThreadPoolExecutor(max_workers=blocks, thread_name_prefix="lantern-csv-block") as pool:
+        parts = pool.map(lambda i: _arrow_csv(table.slice(i * size, size), header and i == 0), range(blocks))
+        return b"".join(parts)
+
+
+def _arrow_csv(table: pa.Table, header: bool) -> bytes:
+    sink = io.BytesIO()
+    pa_csv.write_csv(table, sink, pa_csv.WriteOptions(quoting_style="needed", include_header=header))
+    return sink.getvalue()
 
 
 def _iter_chunks(
