@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,7 @@ from core.candidates import Candidate, default_candidates, log_loss
 from core.csvio import CsvError, read_csv_bytes, read_csv_path
 from core.infer import SchemaError, infer_schema, load_schema_file, target_vector
 from core.linear import LinearLogOdds
-from core.model import LanternModel, logit
+from core.model import Family, LanternModel, logit
 from core.schema import Schema
 from core.validate import ValidationError, validate
 
@@ -288,7 +288,14 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--out", type=Path, help="bundle folder to write")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--rows", type=int, default=20_000, help="synthetic rows when no --data is given")
+    ap.add_argument("--family", choices=get_args(Family), default=None,
+                    help="compare only this model family's configurations (default: all three families)")
     return ap.parse_args(argv)
+
+
+def _candidates(family: str | None) -> list[Candidate] | None:
+    """The default grid, or only one family's part of it (None: the trainer's default, all families)."""
+    return None if family is None else [c for c in default_candidates() if c.family == family]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             train_bundle(
                 raw, "readmitted_30d", args.out or DEFAULT_BUNDLE, positive="1",
                 id_columns=("encounter_id",), group_column="patient_id",
-                overrides=overrides, seed=args.seed, source=source,
+                overrides=overrides, seed=args.seed, source=source, candidates=_candidates(args.family),
             )
             return 0
         if not args.target or not args.out:
@@ -320,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         train_bundle(
             raw, args.target, args.out, positive=args.positive, id_columns=ids,
             group_column=args.group_col, overrides=overrides, seed=args.seed, source=source,
-            row_problems=info.get("row_problems"),
+            row_problems=info.get("row_problems"), candidates=_candidates(args.family),
         )
         return 0
     except (SchemaError, CsvError, ValidationError, OSError) as exc:
