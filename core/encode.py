@@ -20,25 +20,38 @@ one-hot or spline columns can be summed back to the feature a clinician recognis
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.preprocessing import SplineTransformer
 
+from core.parse import factorize_cells
 from core.schema import OTHER_LEVEL, FeatureSpec, Schema
 
 
 def _category_codes(values: pd.Series | np.ndarray, spec: FeatureSpec) -> np.ndarray:
     """Index of each value in ``spec.categories``; unseen -> 'other' when it exists, else -1; missing -> -2.
 
-    Each distinct value is looked up once (factorize), so this is fast for one row and for 100,000.
+    Each distinct value is looked up once (factorize), so this is fast for one row and for 100,000;
+    a column of Arrow-backed text is factorised by Arrow, without a Python string per row.
     """
     lookup = {c: i for i, c in enumerate(spec.categories)}
     other = lookup.get(OTHER_LEVEL, -1)
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    if isinstance(values, pd.Series) and not isinstance(values.dtype, np.dtype):
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    else:
+        codes, uniques = factorize_cells(np.asarray(values, dtype=object))
     mapped = np.array([lookup.get(u, other) for u in uniques] + [-2], dtype=np.int64)
-    return mapped[np.where(codes < 0, len(uniques), codes)]
+    return mapped[codes]  # code -1 (missing) picks the appended -2
+
+
+def _n_rows(frame: pd.DataFrame | Mapping[str, np.ndarray], schema: Schema) -> int:
+    """Rows of a frame, or of a mapping of feature name -> values (what one patient is encoded from)."""
+    if isinstance(frame, pd.DataFrame) or not schema.features:
+        return len(frame)
+    return len(frame[schema.features[0].name])
 
 
 @dataclass
@@ -69,8 +82,8 @@ class TreeEncoder:
     def column_names(self) -> list[str]:
         return self.schema.names
 
-    def transform(self, frame: pd.DataFrame) -> np.ndarray:
-        out = np.empty((len(frame), len(self.schema.features)), dtype=np.float64)
+    def transform(self, frame: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
+        out = np.empty((_n_rows(frame, self.schema), len(self.schema.features)), dtype=np.float64)
         for j, spec in enumerate(self.schema.features):
             if spec.kind == "categorical":
                 codes = _category_codes(frame[spec.name], spec)
@@ -92,7 +105,7 @@ class AdditiveEncoder:
     scale: dict[str, float] = field(default_factory=dict)
     bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
     has_missing: dict[str, bool] = field(default_factory=dict)
-    spline: dict[str, SplineTransformer] = field(default_factory=dict)
+    spline: dict[str, Any] = field(default_factory=dict)  # fitted SplineTransformers, by feature
     _names: list[str] = field(default_factory=list)
     _groups: list[list[int]] = field(default_factory=list)
 
@@ -109,6 +122,8 @@ class AdditiveEncoder:
             self.scale[spec.name] = float(finite.std()) if len(finite) and finite.std() > 0 else 1.0
             self.bounds[spec.name] = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 0.0)
             if self.splines and spec.kind == "numeric" and len(np.unique(finite)) > self.n_knots:
+                from sklearn.preprocessing import SplineTransformer  # only fitting needs it: scoring stays light
+
                 st = SplineTransformer(n_knots=self.n_knots, degree=3, knots="quantile", extrapolation="constant")
                 st.fit(finite.reshape(-1, 1))
                 self.spline[spec.name] = st
@@ -140,24 +155,43 @@ class AdditiveEncoder:
     def column_names(self) -> list[str]:
         return self._names
 
-    def transform(self, frame: pd.DataFrame) -> np.ndarray:
-        out = np.zeros((len(frame), len(self._names)), dtype=np.float64)
+    def transform(self, frame: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
+        """The model matrix. Plain numbers are scaled together as one block (a few array operations
+        whatever the number of features, which is what one patient's cost is made of)."""
+        n = _n_rows(frame, self.schema)
+        out = np.zeros((n, len(self._names)), dtype=np.float64)
+        plain = [(spec.name, cols) for spec, cols in zip(self.schema.features, self._groups, strict=True)
+                 if spec.kind != "categorical" and spec.name not in self.spline]
+        if plain:
+            block = np.empty((n, len(plain)), dtype=np.float64)
+            for k, (name, _) in enumerate(plain):
+                block[:, k] = np.asarray(frame[name], dtype=float)
+            centre = np.array([self.centre[name] for name, _ in plain])
+            lo, hi = np.array([self.bounds[name] for name, _ in plain]).T
+            missing = np.isnan(block)
+            np.copyto(block, np.broadcast_to(centre, block.shape), where=missing)
+            np.clip(block, lo, hi, out=block)  # no extrapolation beyond what the model has seen
+            block -= centre
+            block /= np.array([self.scale[name] for name, _ in plain])
+            out[:, [cols[0] for _, cols in plain]] = block
+            for k, (name, cols) in enumerate(plain):
+                if self.has_missing[name]:
+                    out[:, cols[-1]] = missing[:, k]
         for spec, cols in zip(self.schema.features, self._groups, strict=True):
+            if spec.kind != "categorical" and spec.name not in self.spline:
+                continue
             v = frame[spec.name]
-            miss = pd.isna(v).to_numpy() if not isinstance(v, np.ndarray) else pd.isna(v)
             if spec.kind == "categorical":
                 codes = _category_codes(v, spec)
                 rows = np.flatnonzero(codes >= 0)
                 out[rows, np.asarray(cols)[codes[rows]]] = 1.0
+                miss = codes == -2
             else:
                 x = np.asarray(v, dtype=float)
-                x = np.where(np.isnan(x), self.centre[spec.name], x)
-                x = np.clip(x, *self.bounds[spec.name])  # no extrapolation beyond what the model has seen
-                if spec.name in self.spline:
-                    basis = self.spline[spec.name].transform(x.reshape(-1, 1))
-                    out[:, cols[: basis.shape[1]]] = basis
-                else:
-                    out[:, cols[0]] = (x - self.centre[spec.name]) / self.scale[spec.name]
+                miss = np.isnan(x)
+                x = np.clip(np.where(miss, self.centre[spec.name], x), *self.bounds[spec.name])
+                basis = self.spline[spec.name].transform(x.reshape(-1, 1))
+                out[:, cols[: basis.shape[1]]] = basis
             if self.has_missing[spec.name]:
-                out[:, cols[-1]] = miss.astype(float)
+                out[:, cols[-1]] = miss
         return out

@@ -9,6 +9,7 @@ explanations exact for every family.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -48,7 +49,8 @@ class LanternModel:
     def is_linear(self) -> bool:
         return self.family != "gradient boosting"
 
-    def encode(self, frame: pd.DataFrame) -> np.ndarray:
+    def encode(self, frame: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
+        """The model matrix from validated rows, or from feature name -> values (one patient, no DataFrame)."""
         return self.encoder.transform(frame)
 
     def margin(self, X: np.ndarray) -> np.ndarray:

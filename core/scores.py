@@ -33,12 +33,13 @@ Choices the papers leave to the implementer (each is also stated in the model ca
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from core.parse import factorize_cells
 from core.schema import TRUE_WORDS, normalise_column_name
 
 Score = Literal["lace", "hospital"]
@@ -119,16 +120,27 @@ def _columns(df: pd.DataFrame, score: str) -> dict[str, pd.Series]:
     return {c: _column(df, c) for c in required}
 
 
-def _num(series: pd.Series) -> np.ndarray:
+Column = pd.Series | np.ndarray
+
+
+def _num(values: Column) -> np.ndarray:
     """Numbers as floats; text that is not a number, and +/-inf, become NaN."""
-    values = np.array(pd.to_numeric(series, errors="coerce"), dtype=float)
-    values[~np.isfinite(values)] = np.nan
-    return values
+    out = np.array(pd.to_numeric(values, errors="coerce"), dtype=float)
+    out[~np.isfinite(out)] = np.nan
+    return out
 
 
-def _text(series: pd.Series) -> pd.Series:
-    """Trimmed lower-case text with missing values as the empty string."""
-    return series.astype("string").str.strip().str.lower().fillna("")
+def _by_text(values: Column, rule: Callable[[str], bool]) -> np.ndarray:
+    """``rule`` applied to each cell's trimmed lower-case text (missing -> ""), once per distinct value.
+
+    Arrays and Series alike, so one patient's breakdown and a cohort's totals read text the same way.
+    """
+    if isinstance(values, pd.Series) and not isinstance(values.dtype, np.dtype):
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)  # Arrow-backed text: no Python string per row
+    else:
+        codes, uniques = factorize_cells(np.asarray(values, dtype=object))
+    words = [(u.decode() if isinstance(u, bytes) else str(u)).strip().lower() for u in uniques]
+    return np.array([rule(w) for w in [*words, ""]], dtype=bool)[codes]  # code -1 (missing) picks ""
 
 
 def _banded(values: np.ndarray, edges: tuple[float, ...], points: tuple[int, ...]) -> np.ndarray:
@@ -137,19 +149,48 @@ def _banded(values: np.ndarray, edges: tuple[float, ...], points: tuple[int, ...
     return np.asarray(points, dtype=np.int64)[idx]
 
 
-def _acute(series: pd.Series) -> np.ndarray:
-    return _text(series).isin(sorted(ACUTE_ADMISSION_TYPES)).to_numpy(dtype=bool)
+def _acute(values: Column) -> np.ndarray:
+    return _by_text(values, ACUTE_ADMISSION_TYPES.__contains__)
 
 
-def _oncology(series: pd.Series) -> np.ndarray:
-    return _text(series).str.contains(ONCOLOGY_MARKER, regex=False).to_numpy(dtype=bool)
+def _oncology(values: Column) -> np.ndarray:
+    return _by_text(values, lambda text: ONCOLOGY_MARKER in text)
 
 
-def _flag(series: pd.Series) -> np.ndarray:
+def _flag(values: Column) -> np.ndarray:
     """Yes/no from 1/0, True/False or yes/no text; missing or unreadable counts as no."""
-    numbers = _num(series)
-    words = _text(series).isin(sorted(TRUE_WORDS)).to_numpy(dtype=bool)
+    numbers = _num(values)
+    words = _by_text(values, TRUE_WORDS.__contains__)
     return (np.nan_to_num(numbers, nan=0.0) > 0) | words
+
+
+def _lace_items(cols: Mapping[str, Column]) -> dict[str, np.ndarray]:
+    """LACE item points per row from its input columns (Series or arrays): the one place the table is applied."""
+    return {
+        "L": _banded(_num(cols["length_of_stay_days"]), _LACE_LOS_EDGES, _LACE_LOS_POINTS),
+        "A": np.where(_acute(cols["admission_type"]), 3, 0).astype(np.int64),
+        "C": _banded(_num(cols["charlson_index"]), _LACE_CHARLSON_EDGES, _LACE_CHARLSON_POINTS),
+        "E": _banded(_num(cols["ed_visits_6m"]), _LACE_ED_EDGES, _LACE_ED_POINTS),
+    }
+
+
+def _hospital_items(cols: Mapping[str, Column]) -> dict[str, np.ndarray]:
+    """HOSPITAL item points per row from its input columns (Series or arrays)."""
+    hb = _num(cols["hemoglobin_g_dl"])
+    na = _num(cols["sodium_mmol_l"])
+    adm = np.nan_to_num(_num(cols["admissions_12m"]), nan=0.0)
+    los = np.nan_to_num(_num(cols["length_of_stay_days"]), nan=0.0)
+    with np.errstate(invalid="ignore"):
+        items = {
+            "H": np.where(hb < 12.0, 1, 0),
+            "O": np.where(_oncology(cols["service"]), 2, 0),
+            "S": np.where(na < 135.0, 1, 0),
+            "P": np.where(_flag(cols["procedure_during_stay"]), 1, 0),
+            "IT": np.where(_acute(cols["admission_type"]), 1, 0),
+            "A": np.select([adm > 5, adm >= 2], [5, 2], 0),
+            "L": np.where(los >= 5, 2, 0),
+        }
+    return {k: v.astype(np.int64) for k, v in items.items()}
 
 
 def lace_points(df: pd.DataFrame) -> pd.DataFrame:
@@ -158,18 +199,7 @@ def lace_points(df: pd.DataFrame) -> pd.DataFrame:
     Returns integer columns ``L``, ``A``, ``C``, ``E`` and ``total`` on ``df``'s index.
     Raises KeyError naming any missing input column (check with :func:`has_inputs`).
     """
-    cols = _columns(df, "lace")
-    out = pd.DataFrame(
-        {
-            "L": _banded(_num(cols["length_of_stay_days"]), _LACE_LOS_EDGES, _LACE_LOS_POINTS),
-            "A": np.where(_acute(cols["admission_type"]), 3, 0).astype(np.int64),
-            "C": _banded(_num(cols["charlson_index"]), _LACE_CHARLSON_EDGES, _LACE_CHARLSON_POINTS),
-            "E": _banded(_num(cols["ed_visits_6m"]), _LACE_ED_EDGES, _LACE_ED_POINTS),
-        },
-        index=df.index,
-    )
-    out["total"] = out.sum(axis=1).astype(np.int64)
-    return out
+    return _with_total(_lace_items(_columns(df, "lace")), df.index)
 
 
 def hospital_points(df: pd.DataFrame) -> pd.DataFrame:
@@ -178,24 +208,11 @@ def hospital_points(df: pd.DataFrame) -> pd.DataFrame:
     Returns integer columns ``H``, ``O``, ``S``, ``P``, ``IT``, ``A``, ``L`` and ``total``.
     A missing laboratory value scores 0 (treated as not abnormal).
     """
-    cols = _columns(df, "hospital")
-    hb = _num(cols["hemoglobin_g_dl"])
-    na = _num(cols["sodium_mmol_l"])
-    adm = np.nan_to_num(_num(cols["admissions_12m"]), nan=0.0)
-    los = np.nan_to_num(_num(cols["length_of_stay_days"]), nan=0.0)
-    with np.errstate(invalid="ignore"):
-        out = pd.DataFrame(
-            {
-                "H": np.where(hb < 12.0, 1, 0),
-                "O": np.where(_oncology(cols["service"]), 2, 0),
-                "S": np.where(na < 135.0, 1, 0),
-                "P": np.where(_flag(cols["procedure_during_stay"]), 1, 0),
-                "IT": np.where(_acute(cols["admission_type"]), 1, 0),
-                "A": np.select([adm > 5, adm >= 2], [5, 2], 0),
-                "L": np.where(los >= 5, 2, 0),
-            },
-            index=df.index,
-        ).astype(np.int64)
+    return _with_total(_hospital_items(_columns(df, "hospital")), df.index)
+
+
+def _with_total(items: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
+    out = pd.DataFrame(items, index=index)
     out["total"] = out.sum(axis=1).astype(np.int64)
     return out
 
@@ -284,7 +301,14 @@ def _fmt_text(value: Any) -> str:
 def _fmt_flag(value: Any) -> str:
     if _is_missing(value):
         return "not recorded"
-    return "yes" if bool(_flag(pd.Series([value], dtype=object))[0]) else "no"
+    return "yes" if bool(_flag(_cell(value))[0]) else "no"
+
+
+def _cell(value: Any) -> np.ndarray:
+    """One value as a one-row column of objects (a list stays one value)."""
+    out = np.empty(1, dtype=object)
+    out[0] = value
+    return out
 
 
 def _lookup(row: Mapping[str, Any], name: str) -> Any:
@@ -304,8 +328,8 @@ def breakdown(row: Mapping[str, Any], score: str) -> list[dict[str, Any]]:
     """
     s = _check_score(score)
     values = {c: _lookup(row, c) for c in _required(s)}
-    frame = pd.DataFrame({c: pd.Series([v], dtype=object) for c, v in values.items()})
-    pts = points(frame, s).iloc[0]
+    cols = {c: _cell(v) for c, v in values.items()}
+    pts = {k: int(v[0]) for k, v in (_lace_items(cols) if s == "lace" else _hospital_items(cols)).items()}
     if s == "lace":
         items = [
             ("L", "Length of stay", _fmt_number(values["length_of_stay_days"], "days")),
@@ -323,4 +347,4 @@ def breakdown(row: Mapping[str, Any], score: str) -> list[dict[str, Any]]:
             ("A", "Admissions in past 12 months", _fmt_number(values["admissions_12m"])),
             ("L", "Length of stay", _fmt_number(values["length_of_stay_days"], "days")),
         ]
-    return [{"item": label, "value": shown, "points": int(pts[key])} for key, label, shown in items]
+    return [{"item": label, "value": shown, "points": pts[key]} for key, label, shown in items]
