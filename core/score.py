@@ -10,7 +10,7 @@ Writes one output row per input record, in input order: the identifier columns,
 one ``contrib_<feature>`` column per feature in percentage points, so that
 ``baseline_percent + sum(contrib_*) == risk_percent`` on every scored row.
 
-The file is read and scored in chunks of 50,000 rows (core/batch.py), so files larger
+The file is read and scored in chunks of 25,000 rows (core/batch.py), so files larger
 than memory work; the output equals scoring the whole file at once.
 
 Exit 0 when the file was processed (even with rejected rows); 1 with one plain line

@@ -25,7 +25,7 @@ from core.synth import generate
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
 #: Peak RSS allowed for 2,000,000 rows. Holding the file's text cells alone would take
-#: several GB; chunks of 50,000 rows keep the process at a few hundred MB.
+#: several GB; chunks of 25,000 rows keep the process at a few hundred MB.
 RSS_BOUND_MB = 700
 
 
