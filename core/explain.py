@@ -84,7 +84,9 @@ class Explainer:
         batch: a file scored in chunks (or on a Dask cluster) writes exactly what scoring it
         whole writes. So the linear margin is summed row by row here; a BLAS matrix-vector
         product (``decision_function``) rounds a row differently depending on its place in
-        the batch.
+        the batch. For boosted trees the margin is the TreeSHAP total (expected value plus
+        the row's contributions, equal to the model's prediction to rounding): scikit-learn's
+        per-tree predict costs more for one patient than the whole explanation.
         """
         if self.model.is_linear:
             coef = np.asarray(self.model.estimator.coef_, dtype=np.float64).ravel()  # type: ignore[attr-defined]
@@ -92,10 +94,10 @@ class Explainer:
             margin = intercept + (X * coef).sum(axis=1)
             phi_enc = (X - self.model.encoded_means) * coef
         elif self._tree_tables is not None:
-            from core.fast_treeshap import shap_values
+            from core.fast_treeshap import expected_value, shap_values
 
-            margin = self.model.margin(X)
             phi_enc = shap_values(self._tree_tables, X)
+            margin = expected_value(self._tree_tables) + phi_enc.sum(axis=1)
         else:
             margin = self.model.margin(X)
             phi_enc = np.asarray(self._tree_explainer.shap_values(X), dtype=np.float64)

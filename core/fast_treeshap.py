@@ -65,6 +65,8 @@ writable numba uses its user cache, and without either the kernel compiles uncac
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from math import factorial
 from typing import Any
@@ -163,11 +165,27 @@ def shap_values(tables: TreeTables, X: np.ndarray) -> np.ndarray:
     t = tables
     # one call at a time: the kernel already uses every core, and numba's "workqueue"
     # threading layer (the fallback when neither TBB nor OpenMP loads) is not thread-safe
-    with _lock:
+    with _lock, _threads_for(X.shape[0]):
         kernel(X, t.tree_int_ptr, t.int_feature, t.int_threshold, t.int_missing_left, t.tree_group_ptr,
                t.group_sub_shift, t.group_sub_mask, t.group_n_sub, t.group_pref_ptr, t.pref_mask, t.pref_want,
                t.group_col_ptr, t.col_feature, t.group_table_offset, t.table, BLOCK_ROWS, out)
     return out
+
+
+@contextmanager
+def _threads_for(n_rows: int) -> Iterator[None]:
+    """One thread for a single block of rows (a patient, a what-if search): waking the pool costs more than it saves."""
+    if n_rows > BLOCK_ROWS:
+        yield
+        return
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 def warm_up() -> None:

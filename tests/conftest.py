@@ -69,5 +69,17 @@ def other_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tree_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small boosted-tree bundle (depth 3, 40 trees) on the other-features data: the fast TreeSHAP path."""
+    from core.train import train_bundle
+
+    out = tmp_path_factory.mktemp("tree_bundle")
+    train_bundle(other_frame(), "outcome", out, positive="readmitted", id_columns=("subject",),
+                 candidates=[Candidate("gradient boosting", {"max_depth": 3, "learning_rate": 0.1, "max_iter": 40})],
+                 progress=lambda _m: None)
+    return out
+
+
+@pytest.fixture(scope="session")
 def other_engine(other_bundle: Path) -> Engine:
     return Engine.load(other_bundle)

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
-from core.candidates import Candidate
 from core.csvio import read_csv_path
 from core.engine import Engine
 from core.explain import Explainer, reason_phrase, to_probability_points
@@ -45,18 +43,14 @@ def test_edge_rows_add_up(engine: Engine) -> None:
     assert np.all((exp.risk > 0) & (exp.risk < 1))
 
 
-def test_log_odds_agree_with_shap_for_trees(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """A boosted-tree bundle: our log-odds attributions are shap's exact TreeSHAP values."""
+def test_log_odds_agree_with_shap_for_trees(tree_bundle: Path) -> None:
+    """A boosted-tree bundle: our log-odds attributions are shap's exact TreeSHAP values, and the margin
+    (the TreeSHAP total) is the model's own prediction to rounding."""
     import shap
 
     from core.bundle import load_bundle
-    from core.train import train_bundle
 
-    out = tmp_path_factory.mktemp("tree_bundle")
-    train_bundle(other_frame(), "outcome", out, positive="readmitted", id_columns=("subject",),
-                 candidates=[Candidate("gradient boosting", {"max_depth": 3, "learning_rate": 0.1, "max_iter": 40})],
-                 progress=lambda _m: None)
-    bundle = load_bundle(out)
+    bundle = load_bundle(tree_bundle)
     clean = validate(other_frame(300, seed=11), bundle.schema).clean
     X = bundle.model.encode(clean)
     explainer = Explainer(bundle.model, bundle.reference["baseline_risk"])
@@ -67,6 +61,7 @@ def test_log_odds_agree_with_shap_for_trees(tmp_path_factory: pytest.TempPathFac
     assert exp.additivity_error() < 1e-6
     expected = shap.TreeExplainer(bundle.model.estimator).expected_value
     np.testing.assert_allclose(phi.sum(axis=1) + float(np.ravel(expected)[0]), margin, atol=1e-6)
+    np.testing.assert_allclose(margin, bundle.model.estimator.decision_function(X), rtol=0, atol=1e-12)
 
 
 def test_linear_log_odds_are_exact(other_engine: Engine) -> None:

@@ -46,6 +46,19 @@ def test_chunked_output_equals_whole_file_output(engine: Engine, tmp_path: Path,
     assert counts.read == counts.scored + counts.rejected == len(read_csv_bytes((CORPUS / name).read_bytes())[0])
 
 
+def test_chunked_output_equals_whole_file_output_for_a_tree_bundle(tree_bundle: Path, tmp_path: Path) -> None:
+    """Fast TreeSHAP gives each row the same bits wherever it sits in a batch (blocks of 256 rows, threads)."""
+    from tests.conftest import other_frame
+
+    engine = Engine.load(tree_bundle)
+    src = tmp_path / "other.csv"
+    src.write_bytes(to_csv_bytes(other_frame(1_500, seed=13)))
+    for explain in (False, True):
+        out = tmp_path / f"out_{explain}.csv"
+        score_file(engine, src, out, explain, max_cell=10_000, chunk_rows=333)
+        assert out.read_bytes() == _in_memory(engine, src.read_bytes(), explain)
+
+
 def test_a_failed_run_leaves_no_output(engine: Engine, tmp_path: Path) -> None:
     """The error is found in the last chunk, after earlier chunks were written: no half file remains."""
     src = tmp_path / "late_problem.csv"
