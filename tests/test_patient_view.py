@@ -146,3 +146,20 @@ def test_lab_in_its_alternative_unit_gives_the_same_risk(engine: Engine) -> None
     assert _risk(at) == format_risk(expected)
     row = next(r for r in at.session_state["patient_result"][1].values.items() if r[0] == spec.name)
     assert row[1] == pytest.approx(canonical)
+
+
+def test_demo_picker_offers_every_demo_patient_by_identifier(engine: Engine) -> None:
+    """The picker lists all demo rows in file order (no hidden sample), each named by its identifier and roles."""
+    import csv
+
+    with (Path(APP).parent / "data" / "demo_cohort.csv").open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    ident = next(c for c in engine.schema.id_columns if c in rows[0])
+    roles = [engine.schema.roles[r] for r in ("age", "sex", "service")
+             if engine.schema.roles.get(r) in engine.schema.names]  # inputs of the model, as the picker reads them
+    at = _run()
+    options = at.selectbox(key="patient_demo_pick").options
+    assert len(options) == len(rows)
+    for i in (0, 3, len(rows) // 2, len(rows) - 1):
+        expected = " · ".join([rows[i][ident], *(rows[i][c] for c in roles if rows[i][c].strip())])
+        assert options[i] == expected, (i, options[i], expected)

@@ -38,6 +38,24 @@ def _download(engine: Engine, result: PatientResult) -> None:
     st.caption("Open the file in a browser and print it, or save it as PDF. It contains the values entered here.")
 
 
+def _result_column(engine: Engine, entry: dict, result: PatientResult) -> bool:
+    """What was scored, then the result card, drivers and download; False when the entry was rejected."""
+    st.caption(f"Showing {st.session_state.get('patient_source', 'the values entered')}.")
+    blank = patient_form.left_blank_message(entry)
+    if blank:
+        st.warning(blank)
+    if entry.get("marked"):
+        st.caption("Marked as not recorded: " + ", ".join(entry["marked"]) + ".")
+    if result.rejected:
+        st.error(f"The risk could not be estimated. {plain_problem(engine.schema, result.rejected)}. "
+                 "Check the value and its unit, then calculate again.")
+        return False
+    render_result_card(engine, result, key_prefix="patient")
+    render_drivers(engine, result, key_prefix="patient")
+    _download(engine, result)
+    return True
+
+
 def _page() -> None:
     engine = get_engine()
     st.title("30-day readmission risk")
@@ -45,29 +63,22 @@ def _page() -> None:
     st.page_link("views/model.py", label="How the model was built and how well it performs: model card",
                  icon=":material/description:")
     patient_form.ensure_state(engine)
-    patient_form.render_loaders(engine)
+    # The demo picker holds one option per demo patient and is the costliest widget for the browser to draw:
+    # it keeps its place at the top but is filled last, so the form and the risk are on screen first.
+    loaders = st.container()
     patient_fhir.render_fhir_import(engine)  # may load a Bundle into the form: read the entry after it
     entry = st.session_state[patient_form.ENTRY]
     form_col, result_col = st.columns([1.15, 1], gap="large")
+    result = _result(engine, entry)
+    with result_col:  # drawn before the long form beside it, so the browser paints the risk first
+        scored = _result_column(engine, entry, result)
     with form_col:
         patient_form.render_form(engine)
-    result = _result(engine, entry)
-    with result_col:
-        st.caption(f"Showing {st.session_state.get('patient_source', 'the values entered')}.")
-        blank = patient_form.left_blank_message(entry)
-        if blank:
-            st.warning(blank)
-        if entry.get("marked"):
-            st.caption("Marked as not recorded: " + ", ".join(entry["marked"]) + ".")
-        if result.rejected:
-            st.error(f"The risk could not be estimated. {plain_problem(engine.schema, result.rejected)}. "
-                     "Check the value and its unit, then calculate again.")
-            return
-        render_result_card(engine, result, key_prefix="patient")
-        render_drivers(engine, result, key_prefix="patient")
-        _download(engine, result)
-    st.divider()
-    render_whatif(engine, result, key_prefix="patient")
+    if scored:
+        st.divider()
+        render_whatif(engine, result, key_prefix="patient")
+    with loaders:
+        patient_form.render_loaders(engine)
 
 
 run_guarded(_page)

@@ -58,7 +58,7 @@ def start_app(env_extra: dict[str, str] | None = None, base_path: str = "") -> t
                 if r.status == 200:
                     return proc, url, log_path
         except OSError:
-            time.sleep(0.3)
+            time.sleep(0.05)
     proc.terminate()
     raise RuntimeError(f"streamlit did not become healthy in 90 s; see {log_path}")
 

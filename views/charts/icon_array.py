@@ -6,8 +6,12 @@ arrays make a risk look larger than it is.
 
 from __future__ import annotations
 
-import altair as alt
+from typing import TYPE_CHECKING
+
 import pandas as pd
+
+if TYPE_CHECKING:
+    import altair as alt
 
 #: A person in Vega's unit square (-1..1): a round head over a body.
 PERSON = (
@@ -33,6 +37,8 @@ def icon_array_chart(
     cell: int = 17,
 ) -> alt.Chart:
     """``total`` person icons, the first ``round(risk * total)`` filled, grouped from the top-left."""
+    import altair as alt  # on first use: the patient page sends its title and risk before altair loads
+
     k = icon_counts(risk, total)
     event_label, other_label = f"{k} {event}", f"{total - k} {other}"
     data = pd.DataFrame({

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import altair as alt
+from typing import TYPE_CHECKING
+
 import pandas as pd
+
+if TYPE_CHECKING:
+    import altair as alt
 
 KINDS = ("baseline", "raises", "lowers", "total")
 KIND_LABELS = ("Starting point", "Raises the estimate", "Lowers the estimate", "This patient")
@@ -19,6 +23,8 @@ def waterfall_chart(
     one ended; the text beside each bar gives its size in percentage points. ``x_max`` (risk in %)
     fixes the axis so two waterfalls can be compared side by side.
     """
+    import altair as alt  # on first use: the patient page sends its title and risk before altair loads
+
     data = steps.copy()
     data["lo"] = data[["start", "end"]].min(axis=1)
     data["hi"] = data[["start", "end"]].max(axis=1)
@@ -33,7 +39,7 @@ def waterfall_chart(
                        scale=alt.Scale(domain=list(KIND_LABELS), range=list(COLOURS)))
     tooltip = [alt.Tooltip("label:N", title="Step"), alt.Tooltip("text:N", title="Size"),
                alt.Tooltip("end:Q", format=".1f", title="Risk after this step (%)")]
-    base = alt.Chart(data)
+    base = alt.Chart()  # the data goes on the layer once, not on each mark (altair compares it otherwise)
     bars = base.mark_bar(height=16, cornerRadius=2).encode(
         x=alt.X("lo:Q", scale=x_scale, title="30-day readmission risk (%)"), x2="hi:Q", y=y, color=colour,
         tooltip=tooltip,
@@ -42,6 +48,7 @@ def waterfall_chart(
         x=alt.X("hi:Q", scale=x_scale), y=y, text="text:N"
     )
     # fit the width to the container but keep every row's height (Streamlit's default "fit" squeezes rows)
-    chart = (bars + labels).properties(height=max(height_per_row * len(data), 120),
-                                       autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    chart = alt.layer(bars, labels, data=data).properties(
+        height=max(height_per_row * len(data), 120), autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
+    )
     return chart.properties(title=title) if title else chart

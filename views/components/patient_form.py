@@ -204,12 +204,30 @@ def demo_cohort(schema: Schema) -> pd.DataFrame | None:
     return _demo_rows(str(DEMO_PATH), DEMO_PATH.stat().st_mtime, tuple(schema.names), tuple(schema.id_columns))
 
 
-def _demo_label(schema: Schema, frame: pd.DataFrame, i: int) -> str:
-    row = frame.iloc[i]
-    ident = next((str(row[c]) for c in schema.id_columns if c in frame.columns), f"Patient {i + 1}")
-    extras = [str(row[schema.roles[r]]) for r in ("age", "sex", "service")
-              if schema.roles.get(r) in frame.columns and str(row[schema.roles[r]]).strip()]
-    return " · ".join([ident, *extras])
+@st.cache_data(show_spinner=False, max_entries=4)
+def _demo_labels(path: str, mtime: float, names: tuple[str, ...], id_columns: tuple[str, ...],
+                 label_roles: tuple[str, ...]) -> tuple[str, ...]:
+    """Every demo row's picker label (identifier, then age, sex and service when recorded), built once per file.
+
+    The picker asks for the label of every option on every rerun, so a per-row lookup there
+    would cost the whole page a second on each click.
+    """
+    frame = _demo_rows(path, mtime, names, id_columns)
+    if frame is None:
+        return ()
+    ident = next((c for c in id_columns if c in frame.columns), None)
+    idents = frame[ident].astype(str).tolist() if ident else [f"Patient {i + 1}" for i in range(len(frame))]
+    extras = [frame[c].astype(str).tolist() for c in label_roles if c in frame.columns]
+    rows = zip(idents, *extras, strict=True)
+    return tuple(" · ".join([first, *(v for v in rest if v.strip())]) for first, *rest in rows)
+
+
+def demo_labels(schema: Schema) -> tuple[str, ...]:
+    """The demo picker's labels, one per row of ``demo_cohort(schema)`` (empty when it does not fit)."""
+    if not DEMO_PATH.exists():
+        return ()
+    roles = tuple(schema.roles[r] for r in ("age", "sex", "service") if schema.roles.get(r))
+    return _demo_labels(str(DEMO_PATH), DEMO_PATH.stat().st_mtime, tuple(schema.names), tuple(schema.id_columns), roles)
 
 
 def _load_demo(engine: Engine, frame: pd.DataFrame) -> None:
@@ -221,7 +239,7 @@ def _load_demo(engine: Engine, frame: pd.DataFrame) -> None:
     if result.rejected:
         st.session_state["patient_load_problem"] = result.rejected
         return
-    load_values(engine.schema, result.values, f"demo patient {_demo_label(engine.schema, frame, int(i))}")
+    load_values(engine.schema, result.values, f"demo patient {demo_labels(engine.schema)[int(i)]}")
 
 
 def render_loaders(engine: Engine) -> None:
@@ -229,9 +247,10 @@ def render_loaders(engine: Engine) -> None:
     frame = demo_cohort(engine.schema)
     cols = st.columns([5, 1.3, 1.6], vertical_alignment="bottom")
     if frame is not None and len(frame):
+        labels = demo_labels(engine.schema)
         with cols[0]:
             st.selectbox("Load a patient from the demo cohort", range(len(frame)), index=None, key="patient_demo_pick",
-                         format_func=lambda i: _demo_label(engine.schema, frame, i),
+                         format_func=labels.__getitem__,
                          placeholder="search by identifier, age, sex or service")
         cols[1].button("Load patient", key="patient_demo_load", on_click=_load_demo, args=(engine, frame),
                        use_container_width=True)

@@ -1,7 +1,8 @@
 """What-if: change the inputs the schema marks modifiable and compare with the original estimate.
 
 The widgets start from the patient's own values and are reset whenever the patient changes.
-The single change that lowers the model's estimate most comes from ``core.whatif``.
+The single change that lowers the model's estimate most comes from ``core.whatif``. The block is
+a Streamlit fragment, so a what-if change reruns it alone: the rest of the patient page stays as drawn.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from core.report import TOP_DRIVERS, driver_steps, format_risk, plain_problem
 from core.whatif import best_change, engine_predictor
 from views.charts.waterfall import waterfall_chart
 from views.components.patient_form import choice_widget, from_widget, input_key, number_widget, to_widget
+from views.shared import run_guarded
 
 
 def _signature(result: PatientResult) -> str:
@@ -43,6 +45,20 @@ def render_whatif(engine: Engine, result: PatientResult, key_prefix: str = "pati
     if not specs:
         st.caption("This model marks no input as modifiable, so there is nothing to try here.")
         return
+    _whatif_block(engine, result, key_prefix)
+
+
+@st.fragment
+def _whatif_block(engine: Engine, result: PatientResult, key_prefix: str) -> None:
+    """A fragment: changing a what-if input reruns this block only, not the form, result card and drivers above.
+
+    A fragment rerun does not pass through the page's guard, so the block carries its own.
+    """
+    run_guarded(lambda: _whatif_body(engine, result, key_prefix))
+
+
+def _whatif_body(engine: Engine, result: PatientResult, key_prefix: str) -> None:
+    specs = engine.schema.modifiable
     sig_key = f"{key_prefix}_wi_sig"
     signature = _signature(result)
     keys = [input_key(spec.name, f"{key_prefix}_wi") for spec in specs]
