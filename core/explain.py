@@ -82,17 +82,21 @@ class Explainer:
 
         Every row's numbers depend on that row alone, bit for bit, whatever else is in the
         batch: a file scored in chunks (or on a Dask cluster) writes exactly what scoring it
-        whole writes. So the linear margin is summed row by row here; a BLAS matrix-vector
-        product (``decision_function``) rounds a row differently depending on its place in
-        the batch. For boosted trees the margin is the TreeSHAP total (expected value plus
+        whole writes. So the linear margin is the model's log-odds at the training means plus
+        the row's contributions, summed row by row; a BLAS matrix-vector product
+        (``decision_function``) rounds a row differently depending on its place in the
+        batch. For boosted trees the margin is the TreeSHAP total (expected value plus
         the row's contributions, equal to the model's prediction to rounding): scikit-learn's
         per-tree predict costs more for one patient than the whole explanation.
         """
         if self.model.is_linear:
             coef = np.asarray(self.model.estimator.coef_, dtype=np.float64).ravel()  # type: ignore[attr-defined]
             intercept = float(np.ravel(self.model.estimator.intercept_)[0])  # type: ignore[attr-defined]
-            margin = intercept + (X * coef).sum(axis=1)
-            phi_enc = (X - self.model.encoded_means) * coef
+            means = np.asarray(self.model.encoded_means, dtype=np.float64)
+            phi_enc = np.subtract(X, means, dtype=np.float64)
+            phi_enc *= coef
+            phi = _sum_groups(phi_enc, self.model.encoder.groups)
+            return phi, (intercept + float(coef @ means)) + phi.sum(axis=1)
         elif self._tree_tables is not None:
             from core.fast_treeshap import expected_value, shap_values
 
@@ -103,12 +107,7 @@ class Explainer:
             phi_enc = np.asarray(self._tree_explainer.shap_values(X), dtype=np.float64)
             if phi_enc.ndim == 3:  # some shap versions return one slice per class
                 phi_enc = phi_enc[..., -1]
-        groups = self.model.encoder.groups
-        if all(len(g) == 1 for g in groups) and len(groups) == phi_enc.shape[1]:
-            phi = phi_enc
-        else:
-            phi = np.column_stack([phi_enc[:, g].sum(axis=1) for g in groups])
-        return phi, margin
+        return _sum_groups(phi_enc, self.model.encoder.groups), margin
 
     def explain_matrix(self, X: np.ndarray) -> Explanation:
         phi, margin = self.log_odds(X)
@@ -123,6 +122,17 @@ class Explainer:
         exp = self.explain_matrix(self.model.encode(clean))
         exp.contributions.index = clean.index
         return exp
+
+
+def _sum_groups(phi_enc: np.ndarray, groups: list[list[int]]) -> np.ndarray:
+    """Encoded-column attributions -> one per original feature (one-hot or spline columns summed)."""
+    if all(len(g) == 1 for g in groups) and len(groups) == phi_enc.shape[1]:
+        return phi_enc
+    starts = [g[0] for g in groups]
+    if all(g == list(range(g[0], g[0] + len(g))) for g in groups) and starts == sorted(starts) \
+            and sum(map(len, groups)) == phi_enc.shape[1] and all(len(g) for g in groups):
+        return np.add.reduceat(phi_enc, starts, axis=1)  # contiguous groups: one pass
+    return np.column_stack([phi_enc[:, g].sum(axis=1) for g in groups])
 
 
 def to_probability_points(
