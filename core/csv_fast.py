@@ -41,7 +41,7 @@ def read_plain(
 ) -> pd.DataFrame | None:
     """All data rows of a UTF-8 file as Arrow-backed text cells (columns unnamed), or None to decline."""
     try:
-        table = pa_csv.read_csv(io.BytesIO(data), *_options(len(header), delimiter))
+        table = pa_csv.read_csv(io.BytesIO(data), *_options(len(header), delimiter, threads=True))
     except pa.ArrowException:
         return None
     table = _without_header(table, header)
@@ -64,7 +64,9 @@ def stream_plain(
     pending: list[pa.RecordBatch] = []
     buffered = 0
     try:
-        reader = pa_csv.open_csv(str(path), *_options(len(header), delimiter))
+        # one thread: no read-ahead buffering of blocks ahead of the consumer (memory stays bounded),
+        # and measured faster than the threaded streaming reader on 100k rows (0.16-0.19 s vs 0.25 s)
+        reader = pa_csv.open_csv(str(path), *_options(len(header), delimiter, threads=False))
         first = True
         for batch in reader:
             if first:
@@ -99,10 +101,12 @@ def stream_plain(
         yield _frame(table)
 
 
-def _options(width: int, delimiter: str) -> tuple[pa_csv.ReadOptions, pa_csv.ParseOptions, pa_csv.ConvertOptions]:
+def _options(
+    width: int, delimiter: str, threads: bool
+) -> tuple[pa_csv.ReadOptions, pa_csv.ParseOptions, pa_csv.ConvertOptions]:
     names = [f"f{i}" for i in range(width)]
     return (
-        pa_csv.ReadOptions(autogenerate_column_names=True, block_size=BLOCK_BYTES, use_threads=True),
+        pa_csv.ReadOptions(autogenerate_column_names=True, block_size=BLOCK_BYTES, use_threads=threads),
         pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=True),
         pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
                               quoted_strings_can_be_null=False),

@@ -33,8 +33,9 @@ def test_model_page(app, page, engine: Engine) -> None:  # type: ignore[no-untyp
     m = engine.bundle.metrics
     assert _metric(page, "AUC (held-out)") == f"{m['auc']:.3f}"
     assert _metric(page, "Calibration slope") == f"{m['calibration_slope']:.2f}"
-    assert page.get_by_role("button", name="Download model card (HTML)").is_visible()
-    assert page.get_by_text("1. Summary").is_visible()
+    # the script may still be drawing the lower blocks when the status widget first reads idle: wait for them
+    page.get_by_role("button", name="Download model card (HTML)").wait_for(state="visible", timeout=30_000)
+    page.get_by_text("1. Summary").wait_for(state="visible", timeout=30_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 1400, "height": 2400})  # Streamlit scrolls inside its own container
     wait_idle(page)
