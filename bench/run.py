@@ -77,6 +77,19 @@ def one_cohort(rows: int) -> dict[str, float]:
             "peak_rss_mb": _peak_rss_mb()}
 
 
+#: ``python -m core.score`` that prints its own VmHWM (reset at exec) last on stderr. A child's ru_maxrss
+#: would include the parent's peak, which Linux carries into a spawned child.
+_CLI_REPORTING_PEAK = (
+    "import atexit, runpy, sys\n"
+    "def _peak():\n"
+    "    hwm = next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:'))\n"
+    "    print('VmHWM', hwm, file=sys.stderr)\n"
+    "atexit.register(_peak)\n"
+    "sys.argv = ['core.score', *sys.argv[1:]]\n"
+    "runpy.run_module('core.score', run_name='__main__')\n"
+)
+
+
 def batch_file(rows: int) -> dict[str, float]:
     """Child process: the CLI's file path (streamed, writing overlapped) warm, then the whole CLI process."""
     import statistics
@@ -99,12 +112,11 @@ def batch_file(rows: int) -> dict[str, float]:
         walls, peaks = [], []
         for _ in range(3):
             start = time.perf_counter()
-            proc = subprocess.Popen([sys.executable, "-m", "core.score", "--input", str(src), "--output", str(out),
-                                     "--explain"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            _, status, usage = os.wait4(proc.pid, 0)
+            proc = subprocess.run([sys.executable, "-c", _CLI_REPORTING_PEAK, "--input", str(src), "--output",
+                                   str(out), "--explain"], cwd=ROOT, capture_output=True, text=True)
             walls.append(time.perf_counter() - start)
-            peaks.append(usage.ru_maxrss / 1024)
-            assert os.waitstatus_to_exitcode(status) == 0, proc.stderr.read() if proc.stderr else ""
+            assert proc.returncode == 0, proc.stderr[-2000:]
+            peaks.append(int(proc.stderr.strip().splitlines()[-1].split()[1]) / 1024)
     return {"rows": rows, "warm_s": warm, "process_s": statistics.median(walls), "process_rss_mb": max(peaks)}
 
 

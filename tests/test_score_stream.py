@@ -69,11 +69,14 @@ def test_a_failed_run_leaves_no_output(engine: Engine, tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [src]
 
 
+#: The child reports its own high-water mark (VmHWM, reset at exec). Not ru_maxrss: Linux carries the
+#: parent's peak into a spawned child's ru_maxrss, so it reads the size of the pytest process instead.
 _CHILD = """
-import json, resource, sys
+import json, sys
 from core.score import main
 code = main(sys.argv[1:])
-print(json.dumps({"code": code, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"code": code, "peak_mb": hwm / 1024}))
 """
 
 
