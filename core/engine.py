@@ -20,7 +20,7 @@ from core import scores
 from core.bands import age_band, band_of
 from core.bundle import Bundle, load_bundle
 from core.explain import Explainer, Explanation, reason_phrase, top_reasons
-from core.validate import ValidationResult, match_columns, validate
+from core.validate import SchemaRules, ValidationResult, check_record, match_columns, validate
 
 Progress = Callable[[float, str], None]
 
@@ -64,6 +64,7 @@ class Engine:
         self.bundle = bundle
         self.schema = bundle.schema
         self.explainer = Explainer(bundle.model, float(bundle.reference["baseline_risk"]))
+        self.rules = SchemaRules.of(self.schema)  # category lookups, prepared once; read-only afterwards
 
     @classmethod
     def load(cls, path: Path | None = None) -> Engine:
@@ -80,7 +81,7 @@ class Engine:
     ) -> ScoreResult:
         """Validate, score and explain a table of raw rows; see ``core.score`` for the columns."""
         start = time.perf_counter()
-        result = validate(raw, self.schema, row_problems=row_problems)
+        result = validate(raw, self.schema, row_problems=row_problems, rules=self.rules)
         clean = result.clean
         n = len(clean)
         risk_pct = np.empty(n)
@@ -142,12 +143,7 @@ class Engine:
         The table rules and model, on one-cell columns and without a DataFrame per step
         (``check_record``), so a patient takes about a millisecond instead of tens.
         """
-        from core.validate import SchemaRules, check_record
-
-        rules = self.__dict__.get("_schema_rules") or self.__dict__.setdefault(
-            "_schema_rules", SchemaRules.of(self.schema)
-        )  # prepared once per Engine, read-only afterwards
-        checked = check_record(values, rules, units)
+        checked = check_record(values, self.rules, units)
         if checked.reasons[0]:
             return PatientResult(dict(values), float("nan"), "", self.explainer.baseline, pd.Series(dtype=float),
                                  [], float("nan"), {}, rejected=str(checked.reasons[0]))
