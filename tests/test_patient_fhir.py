@@ -17,16 +17,8 @@ from core.engine import Engine
 from core.fhir import FhirError, bundle_to_patient
 from core.report import format_risk
 from tests import fhir_fixtures as fx
+from tests.apptest import run_app as _run
 from views.components.patient_fhir import MAX_BYTES, UPLOAD, fhir_fills, read_bundle_bytes
-
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
-
-
-def _run() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def _upload(at: AppTest, data: bytes, name: str = "bundle.json") -> AppTest:

@@ -9,15 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from core.engine import Engine
 from core.report import format_risk
-
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
-
-
-def _run() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+from tests.apptest import APP
+from tests.apptest import run_app as _run
 
 
 def _labels(at: AppTest) -> set[str]:
