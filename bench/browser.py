@@ -20,8 +20,8 @@ import statistics
 import time
 from typing import Any
 
-from core.engine import Engine
-from core.report import format_risk
+from core.reports.patient_summary import format_risk
+from core.scoring.engine import Engine
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app, wait_idle
 
 _METRIC_JS = (
@@ -118,7 +118,7 @@ def browser_timings(clicks: int = 8, starts: int = 1) -> dict[str, float]:
 
     if not CHROMIUM.exists():
         raise RuntimeError(f"Chromium not found at {CHROMIUM}; install it with 'apt-get install -y chromium'")
-    from core.bundle import configured_bundle_path
+    from core.model.bundle import configured_bundle_path
 
     engine = Engine.load(configured_bundle_path())
     expected_risk = format_risk(engine.patient(engine.typical_patient()).risk)

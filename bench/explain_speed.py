@@ -1,12 +1,12 @@
-"""How much faster core.fast_treeshap explains boosted trees than shap, and that it agrees.
+"""How much faster core.explain.treeshap explains boosted trees than shap, and that it agrees.
 
     .venv/bin/python -m bench.explain_speed [--rows 100000] [--data synth|random] [--depths 3 4 5]
 
 Trains a HistGradientBoostingClassifier per depth (300 iterations, max_leaf_nodes=2**depth,
-as core.candidates builds them) on the synthetic cohort encoded by the trainer's
+as core.training.candidates builds them) on the synthetic cohort encoded by the trainer's
 TreeEncoder (or on random data with NaNs), then explains ``--rows`` rows with
 ``shap.TreeExplainer(model).shap_values`` (one run; it is slow) and with
-``core.fast_treeshap.shap_values`` (warm: after one compiling call; best of 3).
+``core.explain.treeshap.shap_values`` (warm: after one compiling call; best of 3).
 Prints seconds, the speed ratio and the largest absolute difference in log-odds.
 """
 
@@ -18,19 +18,19 @@ import time
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from core import fast_treeshap
+from core.explain import treeshap as fast_treeshap
 
 TRAIN_ROWS = 20_000
 
 
 def synth_matrix(rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The synthetic cohort as the trainer encodes it for trees (one numeric column per feature, NaN missing)."""
-    from core.csvio import read_csv_bytes
-    from core.encode import TreeEncoder
-    from core.infer import infer_schema, load_schema_file, target_vector
-    from core.synth import generate
-    from core.train import DEMO_SCHEMA
-    from core.validate import validate
+    from core.data.csvio import read_csv_bytes
+    from core.data.infer import infer_schema, load_schema_file, target_vector
+    from core.data.validate import validate
+    from core.model.encode import TreeEncoder
+    from core.synthetic.generator import generate
+    from core.training.train import DEMO_SCHEMA
 
     raw, _ = read_csv_bytes(generate(rows, seed).to_csv(index=False).encode("utf-8"), max_rows=rows + 1)
     schema, _ = infer_schema(raw, "readmitted_30d", "1", ("encounter_id",), "patient_id",

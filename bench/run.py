@@ -4,7 +4,7 @@ Measured side by side in one run, on the same bundle and data:
 - one patient: validate + score + explain, p50 and p95 over 200 patients (in process, warm);
 - cohorts: read CSV bytes + validate + score + explain + top reasons + write CSV, wall seconds,
   rows per second and peak RSS, each size in a fresh process (so RSS is that size's own);
-- the batch path on a file (``core.batch.score_file``, what ``python -m core.score --explain``
+- the batch path on a file (``core.scoring.batch.score_file``, what ``python -m core.score --explain``
   runs: streamed in chunks, writing overlapped with scoring) in a warm process, and the whole
   ``python -m core.score --explain`` process (interpreter start and imports included), median
   of 3 runs with its peak RSS;
@@ -45,15 +45,15 @@ def _peak_rss_mb() -> float:
 
 
 def _cohort_bytes(rows: int, seed: int) -> bytes:
-    from core.synth import generate
+    from core.synthetic.generator import generate
 
     return generate(rows, seed, labelled=False).to_csv(index=False).encode("utf-8")
 
 
 def one_cohort(rows: int) -> dict[str, float]:
     """Child process: time the whole upload path for one cohort size."""
-    from core.csvio import read_csv_bytes, to_csv_bytes
-    from core.engine import Engine
+    from core.data.csvio import read_csv_bytes, to_csv_bytes
+    from core.scoring.engine import Engine
 
     engine = Engine.load()
     data = _cohort_bytes(rows, seed=101)
@@ -95,9 +95,9 @@ def batch_file(rows: int) -> dict[str, float]:
     import statistics
     import tempfile
 
-    from core.batch import score_file
-    from core.engine import Engine
-    from core.limits import max_cell
+    from core.data.limits import max_cell
+    from core.scoring.batch import score_file
+    from core.scoring.engine import Engine
 
     engine = Engine.load()
     with tempfile.TemporaryDirectory(prefix="lantern-bench-") as tmp:  # synthetic data only
@@ -141,8 +141,8 @@ def _reference_explain(engine, X: np.ndarray) -> np.ndarray:  # type: ignore[no-
 
 
 def one_patient(n: int = 200) -> dict[str, float]:
-    from core.csvio import read_csv_bytes
-    from core.engine import Engine
+    from core.data.csvio import read_csv_bytes
+    from core.scoring.engine import Engine
 
     engine = Engine.load()
     raw, _ = read_csv_bytes(_cohort_bytes(n, seed=77))
@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         child = {"cohort": one_cohort, "batch": batch_file, "tree": tree_reference}[args.child_kind]
         print(json.dumps(child(args.child)))
         return 0
-    from core.bundle import load_bundle
+    from core.model.bundle import load_bundle
 
     bundle = load_bundle()
     print(f"Machine: {machine()}")
@@ -203,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     if largest:
         b = _child(largest, "batch")
         print(f"| batch file {largest:,} rows, warm process: read + validate + score + explain + reasons + write "
-              f"(`core.batch.score_file`, --explain) | {b['warm_s']:.2f} s, {largest / b['warm_s']:,.0f} rows/s |")
+              f"(`core.scoring.batch.score_file`, --explain) | {b['warm_s']:.2f} s, "
+              f"{largest / b['warm_s']:,.0f} rows/s |")
         print(f"| whole `python -m core.score --explain` process, {largest:,} rows (median of 3) | "
               f"{b['process_s']:.2f} s, peak RSS {b['process_rss_mb']:.0f} MB |")
         t = _child(largest, "tree")

@@ -30,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     import uvicorn
 
-    from core.bundle import BundleError, configured_bundle_path
-    from core.engine import Engine
+    from core.model.bundle import BundleError, configured_bundle_path
+    from core.scoring.engine import Engine
     from service.app import Settings, create_app
 
     try:

@@ -53,10 +53,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.bundle import configured_bundle_path
-from core.engine import Engine, PatientResult
-from core.fhir import LABS, FhirError, FhirMapping, bundle_to_patient
-from core.validate import ValidationError
+from core.data.validate import ValidationError
+from core.interop.fhir import LABS, FhirError, FhirMapping, bundle_to_patient
+from core.model.bundle import configured_bundle_path
+from core.scoring.engine import Engine, PatientResult
 
 log = logging.getLogger("lantern.service")
 

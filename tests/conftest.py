@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.bundle import DEFAULT_BUNDLE
-from core.candidates import Candidate
-from core.engine import Engine
+from core.model.bundle import DEFAULT_BUNDLE
+from core.scoring.engine import Engine
+from core.training.candidates import Candidate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_COHORT = ROOT / "data" / "demo_cohort.csv"
@@ -54,7 +54,7 @@ def engine() -> Engine:
 
 @pytest.fixture(scope="session")
 def other_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from core.train import train_bundle
+    from core.training.train import train_bundle
 
     out = tmp_path_factory.mktemp("other_bundle")
     overrides = {"features": {"smoker": {"label": "Current smoker", "modifiable": True},
@@ -71,7 +71,7 @@ def other_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tree_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small boosted-tree bundle (depth 3, 40 trees) on the other-features data: the fast TreeSHAP path."""
-    from core.train import train_bundle
+    from core.training.train import train_bundle
 
     out = tmp_path_factory.mktemp("tree_bundle")
     train_bundle(other_frame(), "outcome", out, positive="readmitted", id_columns=("subject",),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.bundle import Bundle
-from core.model_card import model_card_html, model_card_markdown, model_card_sections
+from core.model.bundle import Bundle
+from core.reports.model_card import model_card_html, model_card_markdown, model_card_sections
 from views.components import model_card_block, model_explanations, model_header, model_performance
 from views.shared import get_engine, intended_use_line, run_guarded
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from core.engine import Engine, PatientResult
-from core.report import patient_report_html, plain_problem, reference_row
+from core.reports.patient_summary import patient_report_html, plain_problem, reference_row
+from core.scoring.engine import Engine, PatientResult
 from views.components import patient_fhir, patient_form
 from views.components.drivers import render_drivers
 from views.components.result_card import render_result_card
@@ -34,7 +34,7 @@ def _download(engine: Engine, result: PatientResult) -> None:
                                intended_use=text("intended_use_short"), generated=now)
     st.download_button("Download a printable summary (HTML, one page)", data=page.encode("utf-8"),
                        file_name=f"lantern-patient-summary-{now:%Y%m%d-%H%M}.html", mime="text/html",
-                       key="patient_download", icon=":material/print:", use_container_width=True)
+                       key="patient_download", icon=":material/print:", width="stretch")
     st.caption("Open the file in a browser and print it, or save it as PDF. It contains the values entered here.")
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.bundle import BundleError, configured_bundle_path
-from core.engine import Engine
+from core.model.bundle import BundleError, configured_bundle_path
+from core.scoring.engine import Engine
 
 TEXT_DIR = Path(__file__).with_name("text")
 log = logging.getLogger("lantern")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from core.bundle import configured_bundle_path
-from core.csvio import read_csv_path, to_csv_bytes
-from core.engine import Engine
+from core.data.csvio import read_csv_path, to_csv_bytes
+from core.model.bundle import configured_bundle_path
+from core.scoring.engine import Engine
 from tests.browser.conftest import ARTIFACTS, assert_no_error_box, wait_idle
 
 pytestmark = pytest.mark.browser

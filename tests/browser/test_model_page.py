@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.engine import Engine
+from core.scoring.engine import Engine
 from tests.browser.conftest import ARTIFACTS, assert_no_error_box, wait_idle
 
 pytestmark = pytest.mark.browser

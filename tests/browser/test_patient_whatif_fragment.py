@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.engine import Engine
-from core.report import format_risk
+from core.reports.patient_summary import format_risk
+from core.scoring.engine import Engine
 from tests.browser.conftest import assert_no_error_box, wait_idle
 
 pytestmark = pytest.mark.browser

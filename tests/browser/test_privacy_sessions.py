@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import assert_no_error_box, wait_idle
-from tests.test_privacy import files_containing, search_roots, sentinel_csv
+from tests.guards.test_privacy import files_containing, search_roots, sentinel_csv
 
 pytestmark = pytest.mark.browser
 

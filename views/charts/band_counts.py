@@ -17,7 +17,7 @@ def _fit() -> dict[str, alt.AutoSizeParams]:
 
 
 def band_counts_chart(counts: pd.DataFrame) -> alt.Chart:
-    """Bars of ``n`` per ``band`` (core.cohort.band_counts), labelled with the share of patients."""
+    """Bars of ``n`` per ``band`` (core.analytics.cohort.band_counts), labelled with the share of patients."""
     data = pd.DataFrame({"band": counts["band"].astype(str), "n": pd.to_numeric(counts["n"]),
                          "share": pd.to_numeric(counts["share"])})
     order = data["band"].tolist()

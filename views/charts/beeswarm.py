@@ -9,8 +9,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.explain import format_value
-from core.schema import FeatureSpec
+from core.data.schema import FeatureSpec
+from core.explain.explainer import format_value
 
 
 def beeswarm_frame(

@@ -9,7 +9,7 @@ import pandas as pd
 def breakdown_chart(table: pd.DataFrame, label: str) -> alt.LayerChart:
     """Bars of mean predicted risk per group; observed rate as a point with its 95% interval when known.
 
-    ``table`` is core.cohort.breakdown's output; groups are sorted by size as given.
+    ``table`` is core.analytics.cohort.breakdown's output; groups are sorted by size as given.
     """
     data = pd.DataFrame({
         "group": table["group"].astype(str),

@@ -9,7 +9,7 @@ import pandas as pd
 def calibration_chart(curve: pd.DataFrame) -> alt.Chart:
     """Observed share against mean predicted risk per bin, with 95% intervals and the ideal diagonal.
 
-    ``curve`` has columns mean_predicted, observed, n, lo, hi (core.metrics.calibration_curve_df).
+    ``curve`` has columns mean_predicted, observed, n, lo, hi (core.analytics.metrics.calibration_curve_df).
     Points on the diagonal mean the predicted risk matches what happened.
     """
     cols = ["mean_predicted", "observed", "n", "lo", "hi"]

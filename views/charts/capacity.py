@@ -9,7 +9,7 @@ import pandas as pd
 def capacity_chart(curve: pd.DataFrame, chosen: int | None = None) -> alt.LayerChart:
     """Lines of PPV and sensitivity (or share flagged when there are no outcomes) by weekly capacity.
 
-    ``curve`` is core.cohort.capacity_curve; a rule marks the capacity chosen on screen.
+    ``curve`` is core.analytics.cohort.capacity_curve; a rule marks the capacity chosen on screen.
     """
     measures = {"ppv": "PPV (share of flagged who are readmitted)", "sensitivity": "Sensitivity (share of "
                 "readmissions flagged)", "flagged_per_100": "Flagged per 100 discharges"}

@@ -10,7 +10,7 @@ import pandas as pd
 
 
 def confusion_chart(confusion: Mapping[str, Any]) -> alt.Chart:
-    """2 x 2 grid of counts from a dict with tp, fp, tn, fn (core.metrics.confusion_at).
+    """2 x 2 grid of counts from a dict with tp, fp, tn, fn (core.analytics.metrics.confusion_at).
 
     Rows are what happened, columns what the model said, so a reader sees misses and false alarms.
     """

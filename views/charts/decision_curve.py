@@ -18,7 +18,7 @@ def _colours(strategies: list[str]) -> tuple[list[str], list[str]]:
 
 
 def decision_curve_chart(curve: pd.DataFrame) -> alt.Chart:
-    """Net benefit against threshold, one line per strategy (core.metrics.decision_curve_df's long table).
+    """Net benefit against threshold, one line per strategy (core.analytics.metrics.decision_curve_df's long table).
 
     The y axis stops a little under zero and lines end there: treat-all goes very negative at
     high thresholds and would otherwise squash the curves that matter.

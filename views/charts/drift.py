@@ -7,7 +7,7 @@ import pandas as pd
 
 
 def drift_chart(table: pd.DataFrame, moderate: float = 0.1, major: float = 0.25, top: int = 20) -> alt.LayerChart:
-    """PSI per input (core.drift.feature_drift), the ``top`` largest, coloured by the drift test's verdict.
+    """PSI per input (core.analytics.drift.feature_drift), the ``top`` largest, coloured by the drift test's verdict.
 
     Dashed rules at the usual 0.1 (moderate) and 0.25 (major) shift.
     """

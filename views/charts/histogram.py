@@ -7,7 +7,7 @@ import pandas as pd
 
 
 def histogram_chart(hist: pd.DataFrame, title: str, x_title: str) -> alt.Chart:
-    """Bars of ``n`` between ``start`` and ``end`` (core.cohort.histogram)."""
+    """Bars of ``n`` between ``start`` and ``end`` (core.analytics.cohort.histogram)."""
     data = pd.DataFrame({"start": pd.to_numeric(hist["start"]), "end": pd.to_numeric(hist["end"]),
                          "n": pd.to_numeric(hist["n"])})
     return alt.Chart(data).mark_rect(color="#7aa5c9", stroke="white", strokeWidth=0.5).encode(

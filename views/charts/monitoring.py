@@ -7,7 +7,7 @@ import pandas as pd
 
 
 def monitoring_chart(monthly: pd.DataFrame) -> alt.VConcatChart:
-    """Two panels from core.cohort.monthly_performance: AUC per month, then O/E per month with a rule at 1.
+    """Two panels from core.analytics.cohort.monthly_performance: AUC per month, then O/E per month with a rule at 1.
 
     Months with too few patients or events have no value and leave a gap.
     """

@@ -9,7 +9,7 @@ import pandas as pd
 
 
 def pr_chart(curve: pd.DataFrame, prevalence: float | None = None) -> alt.Chart:
-    """Precision against recall from a frame with ``recall`` and ``precision`` (core.metrics.pr_curve_df).
+    """Precision against recall from a frame with ``recall`` and ``precision`` (core.analytics.metrics.pr_curve_df).
 
     With a finite ``prevalence`` a horizontal line shows the precision of flagging everyone (no skill).
     """

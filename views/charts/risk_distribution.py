@@ -10,7 +10,7 @@ import pandas as pd
 
 
 def risk_distribution_chart(hist: pd.DataFrame, bands: Sequence[dict[str, Any]] = ()) -> alt.Chart:
-    """Patients per risk bin (columns start, end, n from core.cohort.histogram), band cut-offs as dashed rules.
+    """Patients per risk bin (start, end, n from core.analytics.cohort.histogram), band cut-offs as dashed rules.
 
     Binning happens in core, so the chart holds ~20 rows whatever the number of patients.
     """

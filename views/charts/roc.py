@@ -9,7 +9,7 @@ import pandas as pd
 
 
 def roc_chart(curve: pd.DataFrame, auc: float | None = None, title: str = "ROC curve") -> alt.Chart:
-    """ROC curve from a frame with columns ``fpr`` and ``tpr`` (as made by core.metrics.roc_curve_df).
+    """ROC curve from a frame with columns ``fpr`` and ``tpr`` (as made by core.analytics.metrics.roc_curve_df).
 
     The diagonal is drawn as the no-skill reference so the reader can judge the distance from chance.
     """

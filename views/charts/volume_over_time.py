@@ -7,7 +7,7 @@ import pandas as pd
 
 
 def volume_over_time_chart(monthly: pd.DataFrame) -> alt.VConcatChart:
-    """Two aligned panels from core.cohort.monthly: patients per month (bars), then risk per month (lines).
+    """Two aligned panels from core.analytics.cohort.monthly: patients per month (bars), then risk per month (lines).
 
     The observed readmission rate is drawn next to mean predicted risk when the file has outcomes.
     """

@@ -17,7 +17,7 @@ COLOURS = ("#8a94a3", "#b8432f", "#2b6f9e", "#1b2a3a")
 def waterfall_chart(
     steps: pd.DataFrame, title: str = "", height_per_row: int = 26, x_max: float | None = None
 ) -> alt.Chart:
-    """Horizontal waterfall from ``core.report.driver_steps``: one bar per step, read top to bottom.
+    """Horizontal waterfall from ``core.reports.patient_summary.driver_steps``: one bar per step, read top to bottom.
 
     Bars run from ``start`` to ``end`` (risk in %), so each driver begins where the previous
     one ended; the text beside each bar gives its size in percentage points. ``x_max`` (risk in %)

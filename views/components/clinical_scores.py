@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.engine import Engine, PatientResult
-from core.report import clinical_score_summaries
+from core.reports.patient_summary import clinical_score_summaries
+from core.scoring.engine import Engine, PatientResult
 
 
 def render_clinical_scores(engine: Engine, result: PatientResult, key_prefix: str = "patient") -> None:
@@ -28,7 +28,7 @@ def render_clinical_scores(engine: Engine, result: PatientResult, key_prefix: st
         for col, s in zip(cols, summaries, strict=True):
             table = pd.DataFrame(s["items"]).rename(columns={"item": s["name"], "value": "Value",
                                                              "points": "Points"})
-            col.dataframe(table, hide_index=True, use_container_width=True, key=f"{key_prefix}_{s['name']}_pts")
+            col.dataframe(table, hide_index=True, width="stretch", key=f"{key_prefix}_{s['name']}_pts")
     outcome = engine.schema.target_label or "its own outcome"
     st.caption(
         f"LACE, HOSPITAL and this model each predict a slightly different outcome; this model predicts: "

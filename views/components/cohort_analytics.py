@@ -7,9 +7,9 @@ import math
 import numpy as np
 import streamlit as st
 
-from core import cohort
-from core.engine import Engine
-from core.schema import humanize
+from core.analytics import cohort
+from core.data.schema import humanize
+from core.scoring.engine import Engine
 from views.charts.band_counts import band_counts_chart
 from views.charts.breakdown import breakdown_chart
 from views.charts.histogram import histogram_chart

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core import cohort
+from core.analytics import cohort
 from views.charts.capacity import capacity_chart
 from views.components import cohort_state as state
 from views.components.cohort_filters import FilteredView

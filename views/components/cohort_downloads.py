@@ -10,10 +10,10 @@ from typing import Any
 
 import streamlit as st
 
-from core import cohort, drift, metrics
-from core.cohort_report import ReportInput, cohort_report_html
-from core.csvio import to_csv_bytes
-from core.engine import Engine
+from core.analytics import cohort, drift, metrics
+from core.data.csvio import to_csv_bytes
+from core.reports.cohort_report import ReportInput, cohort_report_html
+from core.scoring.engine import Engine
 from views.components import cohort_state as state
 from views.components.cohort_filters import FilteredView
 from views.shared import text
@@ -66,7 +66,7 @@ def render_downloads(engine: Engine, run: state.CohortRun, view: FilteredView) -
     a.download_button("Download scored CSV", data=lambda: scored_csv_bytes(run), file_name=f"{stem}_scored.csv",
                       mime="text/csv", key="cohort_download_scored", on_click="ignore", icon=":material/download:",
                       help="Every row of the file with status, reason, risk, band, flags and top reasons: the same "
-                           "columns as python -m core.score.")
+                           "columns as python -m core.scoring.cli.")
     b.download_button("Download HTML report", data=report_builder(engine, run, view),
                       file_name=f"{stem}_report.html", mime="text/html", key="cohort_download_report",
                       on_click="ignore", icon=":material/description:",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import drift
-from core.engine import Engine
+from core.analytics import drift
+from core.scoring.engine import Engine
 from views.charts.drift import drift_chart
 from views.components import cohort_state as state
 from views.components.cohort_filters import FilteredView

@@ -8,8 +8,8 @@ from datetime import date
 import numpy as np
 import streamlit as st
 
-from core.cohort import CohortTables, Filters, filter_mask, filter_options
-from core.engine import Engine
+from core.analytics.cohort import CohortTables, Filters, filter_mask, filter_options
+from core.scoring.engine import Engine
 from views.components import cohort_state as state
 
 

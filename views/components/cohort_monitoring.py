@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import cohort
+from core.analytics import cohort
 from views.charts.monitoring import monitoring_chart
 from views.components import cohort_state as state
 from views.components.cohort_filters import FilteredView

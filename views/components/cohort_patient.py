@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.engine import Engine
+from core.scoring.engine import Engine
 from views.components import cohort_state as state
 
 

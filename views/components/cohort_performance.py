@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import cohort, metrics
-from core.engine import Engine
+from core.analytics import cohort, metrics
+from core.scoring.engine import Engine
 from views.charts.calibration import calibration_chart
 from views.charts.confusion import confusion_chart
 from views.charts.decision_curve import decision_curve_chart

@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from core.cohort import UploadResult
+from core.analytics.cohort import UploadResult
 
 UPLOAD = "cohort_upload"  # (file name, bytes) set by the uploader callback or the demo button
 RESULTS = "cohort_results"  # {cache key: CohortRun | error text}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.csvio import to_csv_bytes
+from core.data.csvio import to_csv_bytes
 from views.components.cohort_state import CohortRun
 
 

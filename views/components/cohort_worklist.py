@@ -7,8 +7,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import cohort
-from core.engine import Engine
+from core.analytics import cohort
+from core.scoring.engine import Engine
 from views.components import cohort_state as state
 from views.components.cohort_downloads import render_downloads
 from views.components.cohort_filters import FilteredView

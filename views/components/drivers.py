@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.engine import Engine, PatientResult
-from core.explain import method_text
-from core.report import ASSOCIATION_NOTE, TOP_DRIVERS, driver_steps, not_recorded_line, warning_lines
+from core.explain.explainer import method_text
+from core.reports.patient_summary import ASSOCIATION_NOTE, TOP_DRIVERS, driver_steps, not_recorded_line, warning_lines
+from core.scoring.engine import Engine, PatientResult
 from views.charts.waterfall import waterfall_chart
 
 
@@ -26,7 +26,7 @@ def render_drivers(engine: Engine, result: PatientResult, key_prefix: str = "pat
     for line in warning_lines(result):
         st.warning(line)
     chart = waterfall_chart(driver_steps(engine.schema, result, TOP_DRIVERS))
-    st.altair_chart(chart, use_container_width=True, key=f"{key_prefix}_waterfall")
+    st.altair_chart(chart, width="stretch", key=f"{key_prefix}_waterfall")
     note = not_recorded_line(result)
     if note:
         st.info(note)

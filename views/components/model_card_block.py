@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.model_card import Section, section_markdown
+from core.reports.model_card import Section, section_markdown
 
 #: Sections a reviewer needs first; the rest start collapsed.
 OPEN = ("Summary", "Intended use", "Limitations and warnings")
 
 
 def render(sections: list[Section]) -> None:
-    """Show each card section (built by core.model_card from the bundle's files) in an expander."""
+    """Show each card section (built by core.reports.model_card from the bundle's files) in an expander."""
     st.caption("Generated from the bundle's manifest, performance and schema files (TRIPOD+AI 2024, Model Facts "
                "label). The downloads above hold exactly this text.")
     for i, section in enumerate(sections, 1):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.bundle import Bundle
-from core.explain import method_text
+from core.explain.explainer import method_text
+from core.model.bundle import Bundle
 from views.charts.baselines import baselines_chart
 from views.charts.beeswarm import beeswarm_chart, beeswarm_frame
 from views.charts.decision_curve import decision_curve_chart

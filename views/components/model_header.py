@@ -6,8 +6,8 @@ import re
 
 import streamlit as st
 
-from core.bundle import Bundle
-from core.model_card import automatic_warnings, horizon_text, md_escape
+from core.model.bundle import Bundle
+from core.reports.model_card import automatic_warnings, horizon_text, md_escape
 
 
 def _file_stem(bundle: Bundle) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.bundle import Bundle
-from core.model_card import md_escape, weaker_subgroups
+from core.model.bundle import Bundle
+from core.reports.model_card import md_escape, weaker_subgroups
 from views.charts.calibration import calibration_chart
 from views.charts.confusion import confusion_chart
 from views.charts.decision_curve import decision_curve_chart

@@ -2,7 +2,7 @@
 
 The uploader's ``on_change`` callback only copies ``(file name, bytes)`` into
 ``st.session_state["patient_fhir_upload"]``; the script run then reads that pending upload
-once (``apply_pending``), maps it with ``core.fhir.bundle_to_patient`` and loads the values
+once (``apply_pending``), maps it with ``core.interop.fhir.bundle_to_patient`` and loads the values
 through the same path as the demo-patient picker. Tests set the key directly because
 AppTest cannot drive a file uploader. Bytes stay in memory and are dropped after reading;
 nothing about the file is logged except an exception's type.
@@ -17,10 +17,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.engine import Engine
-from core.explain import format_value
-from core.fhir import FhirError, FhirMapping, bundle_to_patient
-from core.schema import Schema
+from core.data.schema import Schema
+from core.explain.explainer import format_value
+from core.interop.fhir import FhirError, FhirMapping, bundle_to_patient
+from core.scoring.engine import Engine
 from views.components import patient_form
 
 UPLOAD = "patient_fhir_upload"

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.csvio import CsvError, read_csv_path
-from core.engine import Engine
-from core.schema import FeatureSpec, Schema
-from core.validate import match_columns
+from core.data.csvio import CsvError, read_csv_path
+from core.data.schema import FeatureSpec, Schema
+from core.data.validate import match_columns
+from core.scoring.engine import Engine
 
 NOT_RECORDED = "not recorded"
 YES, NO = "yes", "no"
@@ -253,9 +253,9 @@ def render_loaders(engine: Engine) -> None:
                          format_func=labels.__getitem__,
                          placeholder="search by identifier, age, sex or service")
         cols[1].button("Load patient", key="patient_demo_load", on_click=_load_demo, args=(engine, frame),
-                       use_container_width=True)
+                       width="stretch")
     cols[2].button("Reset to typical patient", key="patient_reset", on_click=_reset, args=(engine,),
-                   use_container_width=True)
+                   width="stretch")
     problem = st.session_state.pop("patient_load_problem", None)
     if problem:
         st.error(f"That demo patient could not be loaded: {problem}")
@@ -303,7 +303,7 @@ def render_form(engine: Engine) -> None:
                 else:
                     choice_widget(spec, input_key(spec.name))
         st.form_submit_button("Calculate risk", type="primary", key="patient_submit", on_click=_submit,
-                              args=(schema,), use_container_width=True)
+                              args=(schema,), width="stretch")
 
 
 def left_blank_message(entry: dict[str, Any]) -> str:

@@ -9,8 +9,8 @@ from types import MappingProxyType
 
 import streamlit as st
 
-from core.engine import Engine, PatientResult
-from core.report import format_risk, natural_frequency, percentile_text, plain_problem, reference_row
+from core.reports.patient_summary import format_risk, natural_frequency, percentile_text, plain_problem, reference_row
+from core.scoring.engine import Engine, PatientResult
 from views.charts.icon_array import icon_array_chart
 from views.components.clinical_scores import render_clinical_scores
 
@@ -30,7 +30,7 @@ def render_result_card(engine: Engine, result: PatientResult, key_prefix: str = 
             st.badge(f"{band.capitalize()} risk", color=BAND_COLOURS.get(band.lower(), "gray"))
             st.markdown(f"**{natural_frequency(result.risk)}**")
         with right:
-            st.altair_chart(icon_array_chart(result.risk), use_container_width=False, key=f"{key_prefix}_icons")
+            st.altair_chart(icon_array_chart(result.risk), width="content", key=f"{key_prefix}_icons")
         lines = [f"- Average patient the model learned from: **{format_risk(result.baseline)}**"]
         ref = reference_row(engine, result)
         if ref:

@@ -1,7 +1,7 @@
 """What-if: change the inputs the schema marks modifiable and compare with the original estimate.
 
 The widgets start from the patient's own values and are reset whenever the patient changes.
-The single change that lowers the model's estimate most comes from ``core.whatif``. The block is
+The single change that lowers the model's estimate most comes from ``core.explain.whatif``. The block is
 a Streamlit fragment, so a what-if change reruns it alone: the rest of the patient page stays as drawn.
 """
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import streamlit as st
 
-from core.engine import Engine, PatientResult
-from core.report import TOP_DRIVERS, driver_steps, format_risk, plain_problem
-from core.whatif import best_change, engine_predictor
+from core.explain.whatif import best_change, engine_predictor
+from core.reports.patient_summary import TOP_DRIVERS, driver_steps, format_risk, plain_problem
+from core.scoring.engine import Engine, PatientResult
 from views.charts.waterfall import waterfall_chart
 from views.components.patient_form import choice_widget, from_widget, input_key, number_widget, to_widget
 from views.shared import run_guarded
@@ -101,9 +101,9 @@ def _whatif_body(engine: Engine, result: PatientResult, key_prefix: str) -> None
     left, right = st.columns(2, gap="medium")
     with left:
         st.caption("Original drivers (associations in the model, not causes)")
-        st.altair_chart(waterfall_chart(before, x_max=x_max), use_container_width=True,
+        st.altair_chart(waterfall_chart(before, x_max=x_max), width="stretch",
                         key=f"{key_prefix}_wi_chart_before")
     with right:
         st.caption("Drivers with these changes, on the same scale")
-        st.altair_chart(waterfall_chart(after, x_max=x_max), use_container_width=True,
+        st.altair_chart(waterfall_chart(after, x_max=x_max), width="stretch",
                         key=f"{key_prefix}_wi_chart_after")

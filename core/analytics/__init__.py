@@ -1,0 +1,1 @@
+"""Numbers about a cohort: discrimination, calibration and decision metrics, drift, cohort summaries."""

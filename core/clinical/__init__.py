@@ -1,0 +1,1 @@
+"""Clinical scores and rules: LACE, HOSPITAL, risk bands and age bands."""

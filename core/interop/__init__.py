@@ -1,0 +1,1 @@
+"""Talking to EHRs: FHIR R4 records mapped to one patient row."""

@@ -1,0 +1,1 @@
+"""Building a bundle: candidate models, grouped cross-validation, held-out evaluation and the manifest."""
