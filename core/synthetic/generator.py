@@ -18,59 +18,13 @@ import argparse
 import itertools
 import sys
 from pathlib import Path
-from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
+from core.clinical.charlson import COMORBIDITIES, charlson_from_flags
+
 OUTCOME = "readmitted_30d"
-
-COMORBIDITIES: tuple[str, ...] = (
-    "cm_mi",
-    "cm_chf",
-    "cm_pvd",
-    "cm_cvd",
-    "cm_dementia",
-    "cm_copd",
-    "cm_connective_tissue",
-    "cm_peptic_ulcer",
-    "cm_liver_mild",
-    "cm_liver_severe",
-    "cm_diabetes",
-    "cm_diabetes_complicated",
-    "cm_hemiplegia",
-    "cm_renal",
-    "cm_cancer",
-    "cm_metastatic",
-)
-
-# Charlson 1987 weights (clinical-reference.md section 1). Diabetes, liver disease
-# and tumour are hierarchies: only the higher-weight flag of each pair counts.
-CHARLSON_WEIGHTS = MappingProxyType(
-    {
-        "cm_mi": 1,
-        "cm_chf": 1,
-        "cm_pvd": 1,
-        "cm_cvd": 1,
-        "cm_dementia": 1,
-        "cm_copd": 1,
-        "cm_connective_tissue": 1,
-        "cm_peptic_ulcer": 1,
-        "cm_liver_mild": 1,
-        "cm_liver_severe": 3,
-        "cm_diabetes": 1,
-        "cm_diabetes_complicated": 2,
-        "cm_hemiplegia": 2,
-        "cm_renal": 2,
-        "cm_cancer": 2,
-        "cm_metastatic": 6,
-    }
-)
-CHARLSON_HIERARCHY: tuple[tuple[str, str], ...] = (
-    ("cm_diabetes", "cm_diabetes_complicated"),
-    ("cm_liver_mild", "cm_liver_severe"),
-    ("cm_cancer", "cm_metastatic"),
-)
 
 COLUMNS: tuple[str, ...] = (
     "encounter_id",
@@ -203,15 +157,6 @@ INSURANCES: tuple[str, ...] = ("medicare", "medicaid", "private", "self-pay")
 
 # Intercept of the outcome model, tuned once so that prevalence is ~15%.
 _BETA0 = -3.9
-
-
-def charlson_from_flags(flags: pd.DataFrame) -> pd.Series:
-    """Charlson index from the ``cm_`` flags, counting each hierarchy once at its higher weight."""
-    total = sum(flags[c].astype(int) * w for c, w in CHARLSON_WEIGHTS.items())
-    for low, high in CHARLSON_HIERARCHY:
-        both = (flags[low].astype(int) == 1) & (flags[high].astype(int) == 1)
-        total = total - both.astype(int) * CHARLSON_WEIGHTS[low]
-    return total.astype(int).rename("charlson_index")
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

@@ -6,17 +6,15 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.clinical.charlson import COMORBIDITIES
 from core.data.schema import FeatureSpec, Schema
 from core.interop import fhir
-from core.interop.fhir import FhirError, bundle_to_patient, charlson_flags, charlson_index
+from core.interop.fhir import FhirError, bundle_to_patient
 from core.scoring.engine import Engine
-from core.synthetic.generator import COMORBIDITIES, charlson_from_flags
 from tests import fhir_fixtures as fx
 
 NOT_FROM_FHIR = ["insurance", "n_medications", "followup_within_7d", "med_reconciliation"]
@@ -268,41 +266,6 @@ def test_a_schema_without_these_features_gets_only_its_own_names(engine: Engine)
     m = bundle_to_patient(fx.complete_bundle(), other)
     assert m.values == {"age": 75, "bmi": None}
     assert m.missing == ["bmi"]
-
-
-# ---- Charlson -----------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize(("codes", "flags", "index"), [
-    (["I21.4"], {"cm_mi"}, 1),
-    (["I252"], {"cm_mi"}, 1),
-    (["I25.1"], set(), 0),
-    (["E11.9", "E11.22"], {"cm_diabetes", "cm_diabetes_complicated"}, 2),
-    (["C34.1", "C78.0"], {"cm_cancer", "cm_metastatic"}, 6),
-    (["K70.3", "K72.10"], {"cm_liver_mild", "cm_liver_severe"}, 3),
-    (["c44.9"], set(), 0),  # skin cancer other than melanoma is not counted
-    (["C43.9"], {"cm_cancer"}, 2),
-    (["N18.6", "I63.9", "G81.9", "F03.90"], {"cm_renal", "cm_cvd", "cm_hemiplegia", "cm_dementia"}, 6),
-])
-def test_charlson_from_icd10(codes: list[str], flags: set[str], index: int) -> None:
-    found = charlson_flags(codes)
-    assert {f for f, v in found.items() if v} == flags
-    assert charlson_index(found) == index
-
-
-def test_charlson_prefix_table_is_well_formed() -> None:
-    assert set(fhir.CHARLSON_ICD10) == set(COMORBIDITIES)
-    assert len(fhir._PREFIXES["cm_cancer"]) == 27 + 5 + 5 + 1 + 14 + 17 + 5 + 1 + 8
-    assert fhir._PREFIXES["cm_chf"][5:11] == ("I420", "I425", "I426", "I427", "I428", "I429")
-    for prefixes in fhir._PREFIXES.values():
-        assert all(p.isalnum() and p.isupper() and 3 <= len(p) <= 4 for p in prefixes)
-
-
-def test_charlson_index_matches_the_training_data_rule() -> None:
-    rng = np.random.default_rng(0)
-    flags = pd.DataFrame(rng.random((300, len(COMORBIDITIES))) < 0.3, columns=list(COMORBIDITIES))
-    expected = charlson_from_flags(flags).to_numpy()
-    got = [charlson_index(row) for row in flags.astype(int).to_dict("records")]
-    assert got == expected.tolist()
 
 
 # ---- never a crash -------------------------------------------------------------------------------------
