@@ -2,7 +2,7 @@
 
 import sys
 
-from core.synthetic.generator import main
+from core.synthetic.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

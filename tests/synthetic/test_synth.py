@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 
 from core.synthetic import generator as synth
+from core.synthetic import tables
+from core.synthetic.cli import main
 
 REQUIRED = {
     "encounter_id",
@@ -60,7 +62,7 @@ def cohort() -> pd.DataFrame:
 
 def _cli(tmp_path: Path, name: str, *args: str) -> bytes:
     out = tmp_path / name
-    assert synth.main(["--rows", "800", "--out", str(out), *args]) == 0
+    assert main(["--rows", "800", "--out", str(out), *args]) == 0
     return out.read_bytes()
 
 
@@ -79,7 +81,7 @@ def test_cli_prints_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 def test_exact_column_set(cohort: pd.DataFrame) -> None:
     assert set(cohort.columns) == REQUIRED | EXTRA
-    assert tuple(cohort.columns) == synth.COLUMNS
+    assert tuple(cohort.columns) == tables.COLUMNS
     assert len(cohort) == 6000
     assert cohort["encounter_id"].is_unique
 
@@ -150,7 +152,7 @@ def test_value_domains(cohort: pd.DataFrame) -> None:
     assert set(cohort["sex"]) == {"female", "male"}
     assert set(cohort["insurance"]) == {"medicare", "medicaid", "private", "self-pay"}
     assert set(cohort["admission_type"]) == {"emergency", "urgent", "elective"}
-    assert set(cohort["discharge_disposition"]) == set(synth.DISPOSITIONS)
+    assert set(cohort["discharge_disposition"]) == set(tables.DISPOSITIONS)
     flags = [c for c in cohort.columns if c.startswith("cm_")]
     flags += ["procedure_during_stay", "followup_within_7d", "med_reconciliation", "readmitted_30d"]
     assert cohort[flags].isin([0, 1]).all().all()
