@@ -310,3 +310,10 @@ def test_damaged_bundles_never_crash(schema: Schema, damage: list[tuple[tuple, A
         return
     assert set(m.values) == set(schema.names)
     assert set(m.missing) == {n for n, v in m.values.items() if v is None}
+
+
+def test_public_entry_points_stay_importable_from_core_interop_fhir() -> None:
+    """Views, the service and users import these from core.interop.fhir, whatever module implements them."""
+    for name in fhir.__all__:
+        assert getattr(fhir, name) is not None, name
+    assert {"bundle_to_patient", "FhirMapping", "FhirError", "parse_time", "LABS"} <= set(fhir.__all__)
