@@ -22,8 +22,9 @@ import pandas as pd
 import pytest
 import uvicorn
 
+from core.interop.cds_hooks import INDICATORS, SERVICE_ID, frequency_sentence, indicator_for
 from core.scoring.engine import Engine
-from service.app import INDICATORS, SERVICE_ID, Settings, create_app, frequency_sentence, indicator_for
+from service.app import Settings, create_app
 from tests import fhir_fixtures as fx
 from tests.conftest import DEMO_UNLABELLED, ROOT
 
