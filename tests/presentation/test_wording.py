@@ -59,3 +59,13 @@ def test_the_app_and_the_downloads_use_the_same_words() -> None:
         assert module.NOT_RECORDED is wording.NOT_RECORDED
     assert patient_summary.format_risk is wording.format_risk
     assert patient_summary.natural_frequency is wording.natural_frequency
+
+
+def test_text_files_take_the_floor_from_policy() -> None:
+    from views.shared import TEXT_DIR, text
+
+    shown = text("cohort_monitoring")
+    assert f"fewer than {policy.RELIABILITY_MIN_PATIENTS} patients or fewer than {policy.RELIABILITY_MIN_EVENTS} " \
+           "readmissions" in shown
+    for path in TEXT_DIR.glob("*.md"):
+        assert "{" not in text(path.stem), path.name
