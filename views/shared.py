@@ -42,6 +42,7 @@ def text(name: str) -> str:
 
 
 def intended_use_line() -> None:
+    """The one-line intended use every page shows under its title."""
     st.caption(text("intended_use_short"))
 
 

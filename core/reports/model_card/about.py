@@ -26,6 +26,7 @@ from core.reports.model_card.blocks import (
 
 
 def summary(b: Bundle) -> Section:
+    """Model Facts at a glance: what it predicts, for whom, and how well on held-out patients."""
     m, mf = b.metrics, b.manifest
     target = mf.get("target", {})
     outcome = target.get("label") or b.schema.target_label or str(target.get("column", "the outcome"))
@@ -49,10 +50,12 @@ def summary(b: Bundle) -> Section:
 
 
 def intended_use(b: Bundle) -> Section:
+    """Who and what the model is for, and when not to use it (fixed prose)."""
     return Section("Intended use", (Prose(prose("intended_use")),))
 
 
 def outcome(b: Bundle) -> Section:
+    """The outcome, its definition and horizon, and when the prediction is made."""
     target = b.manifest.get("target", {})
     facts = (
         ("Outcome", str(target.get("label") or b.schema.target_label or NOT_AVAILABLE)),
@@ -76,6 +79,7 @@ def _source_text(source: Mapping[str, Any]) -> str:
 
 
 def data(b: Bundle) -> Section:
+    """Where the training data came from, which dates and sites, and how many rows were used."""
     data = b.manifest.get("data", {})
     source = data.get("source", {}) or {}
     dates = data.get("dates", {}) or {}
@@ -102,6 +106,7 @@ def data(b: Bundle) -> Section:
 
 
 def splits(b: Bundle) -> Section:
+    """Training and held-out sets, and whether one patient can be in both."""
     splits = b.manifest.get("splits", {})
     rows = []
     for key, name in (("train", "Training"), ("test", "Held-out test")):
@@ -119,6 +124,7 @@ def splits(b: Bundle) -> Section:
 
 
 def predictors(b: Bundle) -> Section:
+    """Every input with its definition, unit, type, training range and missing share."""
     rows = []
     for f in b.schema.features:
         kind = f.kind
@@ -144,6 +150,7 @@ def predictors(b: Bundle) -> Section:
 
 
 def missing(b: Bundle) -> Section:
+    """How missing values are handled (fixed prose)."""
     return Section("Missing data", (Prose(prose("missing_data")),))
 
 
@@ -152,6 +159,7 @@ def _params(params: Mapping[str, Any]) -> str:
 
 
 def development(b: Bundle) -> Section:
+    """How the model was chosen: candidates compared on the training set only, and recalibration."""
     model = b.manifest.get("model", {})
     cal = model.get("calibration", {}) or {}
     rows = []

@@ -29,6 +29,7 @@ def automatic_warnings(b: Bundle) -> list[str]:
 
 
 def limitations(b: Bundle) -> Section:
+    """Fixed limitations, then this bundle's own warnings and the automatic ones."""
     blocks: list[Block] = [Prose(prose("limitations"))]
     warnings = [str(w) for w in b.manifest.get("warnings", []) or []] + automatic_warnings(b)
     if warnings:
@@ -40,6 +41,7 @@ def limitations(b: Bundle) -> Section:
 
 
 def provenance(b: Bundle) -> Section:
+    """Name, version, software and the sha256 of every bundle file."""
     mf = b.manifest
     versions = mf.get("versions", {}) or {}
     facts = (

@@ -22,6 +22,7 @@ def _baseline_rows(b: Bundle) -> list[dict[str, Any]]:
 
 
 def discrimination(b: Bundle) -> Section:
+    """Held-out AUC with its interval, next to LACE and HOSPITAL on the same patients."""
     m = b.metrics
     ci = m.get("auc_ci") or [None, None]
     n, events = fmt_int(m.get("n_test")), fmt_int(m.get("events_test"))
@@ -44,6 +45,7 @@ def discrimination(b: Bundle) -> Section:
 
 
 def calibration(b: Bundle) -> Section:
+    """Whether predicted risks match what happened: slope, intercept, O/E, Brier and the binned curve."""
     m = b.metrics
     facts = (
         ("Calibration slope", f"{fmt_num(m.get('calibration_slope'), 2)} (ideal 1; below 1 means predictions too "
@@ -81,6 +83,7 @@ def _decision_table(records: Sequence[Mapping[str, Any]], points: Iterable[float
 
 
 def utility(b: Bundle) -> Section:
+    """Net benefit at the thresholds a team might act on, against treat-all and treat-none."""
     records = [r for r in b.performance.get("decision_curve", []) or [] if isinstance(r, Mapping)]
     threshold = b.manifest.get("decision_threshold", b.performance.get("threshold"))
     points = sorted({*DECISION_POINTS, *([float(threshold)] if finite(threshold) else [])})
@@ -115,6 +118,7 @@ def weaker_subgroups(b: Bundle) -> list[str]:
 
 
 def subgroups(b: Bundle) -> Section:
+    """Performance by subgroup, with the reliability floor and the groups where the model looks weaker."""
     records = [r for r in b.performance.get("subgroups", []) or [] if isinstance(r, Mapping)]
     if not records:
         return Section("Performance by subgroup", (Text(
@@ -143,6 +147,7 @@ def subgroups(b: Bundle) -> Section:
 
 
 def bands(b: Bundle) -> Section:
+    """The risk bands, how they were chosen, and what the flag threshold gives on held-out patients."""
     rows = tuple((str(x.get("name", "")), fmt_pct(x.get("lower"), 0), fmt_pct(x.get("upper"), 0)) for x in b.bands)
     conf = b.performance.get("confusion", {}) or {}
     threshold = b.manifest.get("decision_threshold", conf.get("threshold"))
@@ -167,6 +172,7 @@ def bands(b: Bundle) -> Section:
 
 
 def importance(b: Bundle, top: int = 10) -> Section:
+    """The inputs with the largest average contribution, in percentage points."""
     records = [r for r in b.performance.get("importance", []) or [] if isinstance(r, Mapping)]
     labels = {f.name: f.display_label for f in b.schema.features}
     rows = tuple(
