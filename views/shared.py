@@ -15,9 +15,12 @@ from pathlib import Path
 import streamlit as st
 
 from core.model.bundle import BundleError, configured_bundle_path
+from core.presentation.wording import too_few
 from core.scoring.engine import Engine
 
 TEXT_DIR = Path(__file__).with_name("text")
+#: A text file writes the reliability floor as this placeholder, so its numbers live only in core.policy.
+FLOOR_PLACEHOLDER = "{reliability_floor}"
 log = logging.getLogger("lantern")
 
 
@@ -33,11 +36,13 @@ def get_engine() -> Engine:
 
 @cache
 def text(name: str) -> str:
-    """Long clinician-facing text kept in views/text/NAME.md."""
-    return (TEXT_DIR / f"{name}.md").read_text(encoding="utf-8").strip()
+    """Long clinician-facing text kept in views/text/NAME.md, with the reliability floor filled in from policy."""
+    raw = (TEXT_DIR / f"{name}.md").read_text(encoding="utf-8").strip()
+    return raw.replace(FLOOR_PLACEHOLDER, too_few("patients", "readmissions"))
 
 
 def intended_use_line() -> None:
+    """The one-line intended use every page shows under its title."""
     st.caption(text("intended_use_short"))
 
 

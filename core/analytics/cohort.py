@@ -33,15 +33,15 @@ from core.data.infer import SchemaError, target_vector
 from core.data.parse import as_text, parse_numeric
 from core.data.schema import Schema
 from core.data.validate import check_columns
+from core.policy import OUTCOME_HORIZON_DAYS
+from core.policy import RELIABILITY_MIN_EVENTS as MIN_EVENTS
+from core.policy import RELIABILITY_MIN_PATIENTS as MIN_N
+from core.presentation.wording import NOT_RECORDED
 from core.scoring.engine import Engine, Progress, ScoreResult
 
-NOT_RECORDED = "not recorded"
 GROUP_ROLES: tuple[tuple[str, str], ...] = (
     ("service", "Service"), ("site", "Site"), ("insurance", "Insurance"), ("age_band", "Age band"), ("sex", "Sex"),
 )
-OUTCOME_HORIZON_DAYS = 30
-MIN_N = 30
-MIN_EVENTS = 5
 
 
 @dataclass

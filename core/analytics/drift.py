@@ -35,8 +35,8 @@ from scipy.stats import chi2_contingency, kstwo
 
 from core.data.schema import FeatureSpec, Schema
 from core.explain.explainer import format_value
+from core.presentation.wording import NOT_RECORDED
 
-NOT_RECORDED = "not recorded"
 _EPS = 1e-4
 _RARE_SHARE = 0.01
 

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.presentation.wording import NOT_RECORDED
+
 AGE_BANDS = ((18, 44), (45, 64), (65, 74), (75, 84), (85, 200))
 
 
@@ -21,7 +23,7 @@ def age_band(age: np.ndarray | pd.Series) -> np.ndarray:
     """
     s = pd.Series(np.asarray(age, dtype=object))
     a = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
-    out = np.where(s.isna().to_numpy(), "not recorded", s.astype(str).to_numpy()).astype(object)
+    out = np.where(s.isna().to_numpy(), NOT_RECORDED, s.astype(str).to_numpy()).astype(object)
     for lo, hi in AGE_BANDS:
         label = f"{lo}+" if hi >= 200 else f"{lo}-{hi}"
         out[(a >= lo) & (a <= hi)] = label

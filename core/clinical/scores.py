@@ -41,6 +41,7 @@ import pandas as pd
 
 from core.data.parse import factorize_cells
 from core.data.schema import TRUE_WORDS, normalise_column_name
+from core.presentation.wording import NOT_RECORDED
 
 Score = Literal["lace", "hospital"]
 
@@ -225,14 +226,14 @@ def points(df: pd.DataFrame, score: str) -> pd.DataFrame:
 def lace_band(total: float) -> str:
     """LACE risk band: low 0-4, moderate 5-9, high >= 10 ("not recorded" for NaN)."""
     if total is None or pd.isna(total):
-        return "not recorded"
+        return NOT_RECORDED
     return "low" if total <= 4 else "moderate" if total <= 9 else "high"
 
 
 def hospital_band(total: float) -> str:
     """HOSPITAL risk band: low 0-4, intermediate 5-6, high >= 7 ("not recorded" for NaN)."""
     if total is None or pd.isna(total):
-        return "not recorded"
+        return NOT_RECORDED
     return "low" if total <= 4 else "intermediate" if total <= 6 else "high"
 
 
@@ -241,9 +242,9 @@ def bands(totals: Iterable[float], score: str) -> pd.Series:
     t = totals if isinstance(totals, pd.Series) else pd.Series(list(totals), dtype=float)
     values = pd.to_numeric(t, errors="coerce").to_numpy(dtype=float)
     if _check_score(score) == "lace":
-        labels = np.select([values <= 4, values <= 9, values >= 10], ["low", "moderate", "high"], "not recorded")
+        labels = np.select([values <= 4, values <= 9, values >= 10], ["low", "moderate", "high"], NOT_RECORDED)
     else:
-        labels = np.select([values <= 4, values <= 6, values >= 7], ["low", "intermediate", "high"], "not recorded")
+        labels = np.select([values <= 4, values <= 6, values >= 7], ["low", "intermediate", "high"], NOT_RECORDED)
     return pd.Series(labels.astype(object), index=t.index, name="band")
 
 
@@ -281,13 +282,13 @@ def _is_missing(value: Any) -> bool:
 def _fmt_number(value: Any, unit: str = "") -> str:
     """``5.0`` -> "5", ``11.95`` -> "11.95"; missing or unreadable -> "not recorded"."""
     if _is_missing(value):
-        return "not recorded"
+        return NOT_RECORDED
     try:
         x = float(value)
     except (TypeError, ValueError):
         return str(value)
     if not np.isfinite(x):
-        return "not recorded"
+        return NOT_RECORDED
     text = f"{x:g}"
     if unit == "days":
         return f"{text} day" if x == 1 else f"{text} days"
@@ -295,12 +296,12 @@ def _fmt_number(value: Any, unit: str = "") -> str:
 
 
 def _fmt_text(value: Any) -> str:
-    return "not recorded" if _is_missing(value) else str(value).strip()
+    return NOT_RECORDED if _is_missing(value) else str(value).strip()
 
 
 def _fmt_flag(value: Any) -> str:
     if _is_missing(value):
-        return "not recorded"
+        return NOT_RECORDED
     return "yes" if bool(_flag(_cell(value))[0]) else "no"
 
 

@@ -30,6 +30,7 @@ import pandas as pd
 
 from core.data.schema import FeatureSpec, Schema
 from core.model.estimator import LanternModel, sigmoid
+from core.presentation.wording import NOT_RECORDED
 
 METHOD_TEXT = Path(__file__).with_name("explanation_method.md")
 _MINUS = "\u2212"  # a true minus sign, as clinicians see it in print
@@ -166,7 +167,7 @@ def to_probability_points(
 def format_value(spec: FeatureSpec, value: object) -> str:
     """A feature's value as a clinician would read it, or 'not recorded'."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return "not recorded"
+        return NOT_RECORDED
     if spec.kind == "binary":
         return "yes" if float(value) >= 0.5 else "no"  # type: ignore[arg-type]
     if spec.kind == "numeric":
@@ -243,7 +244,7 @@ def _value_phrases(spec: FeatureSpec, values: pd.Series) -> np.ndarray:
 
 def _head(spec: FeatureSpec, value: object) -> str:
     shown = format_value(spec, value)
-    return f"{spec.display_label} not recorded" if shown == "not recorded" else f"{spec.display_label}: {shown}"
+    return f"{spec.display_label} not recorded" if shown == NOT_RECORDED else f"{spec.display_label}: {shown}"
 
 
 def method_text() -> str:

@@ -1,16 +1,15 @@
 """One patient's result in plain words and tables, and a printable one-page summary.
 
 The patient page, the cohort page's patient panel and the printable summary all word a
-result the same way, so the wording lives here, once: absolute risk with its horizon, a
-natural-frequency sentence, drivers in percentage points as associations in the model,
-and the warnings that come with the inputs. Pure functions: no Streamlit, no files.
+result the same way: absolute risk with its horizon and a natural-frequency sentence
+(core.presentation.wording), drivers in percentage points as associations in the model, and
+the warnings that come with the inputs. The summary is rendered from
+templates/patient_summary.html with autoescaping. Pure functions: no Streamlit, no files.
 """
 
 from __future__ import annotations
 
-import html
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,11 +20,18 @@ import pandas as pd
 from core.clinical import scores
 from core.data.schema import FeatureSpec, Schema
 from core.explain.explainer import format_value
+from core.presentation.wording import (
+    NOT_RECORDED,
+    format_risk,
+    natural_frequency,
+    points_text,
+    risk_with_decimal,
+)
+from core.reports.render import render
 
 if TYPE_CHECKING:
     from core.scoring.engine import Engine, PatientResult
 
-HORIZON = "within 30 days"
 DEFAULT_INTENDED_USE = (
     "Lantern estimates the risk of unplanned readmission within 30 days of discharge. It supports, and does not "
     "replace, clinical judgement; validate it on local data before clinical use."
@@ -34,38 +40,7 @@ ASSOCIATION_NOTE = "Contributions are associations in the model, not causes."
 TOP_DRIVERS = 8
 BASELINE_LABEL = "Average patient (starting point)"
 TOTAL_LABEL = "This patient"
-
-
-# ---- words for one number -------------------------------------------------------------------
-def format_risk(risk: float) -> str:
-    """A risk (0-1) as a whole percentage: 0.183 -> "18%"; below 1% -> "<1%"; NaN -> "not available"."""
-    if risk is None or not math.isfinite(float(risk)):
-        return "not available"
-    pct = float(risk) * 100.0
-    if pct < 0.5:
-        return "<1%"
-    if pct > 99.5:
-        return ">99%"
-    return f"{pct:.0f}%"
-
-
-def natural_frequency(risk: float, horizon: str = HORIZON) -> str:
-    """'About 18 of 100 patients like this are readmitted within 30 days.'"""
-    if risk is None or not math.isfinite(float(risk)):
-        return "The risk could not be estimated."
-    k = round(float(risk) * 100.0)
-    if k < 1:
-        return f"Fewer than 1 of 100 patients like this are readmitted {horizon}."
-    if k >= 100:
-        return f"Almost all of 100 patients like this are readmitted {horizon}."
-    verb = "is" if k == 1 else "are"
-    return f"About {k} of 100 patients like this {verb} readmitted {horizon}."
-
-
-def points_text(points: float) -> str:
-    """Percentage points with an explicit sign: +3.1 points / −0.4 points."""
-    sign = "+" if points >= 0 else "\u2212"
-    return f"{sign}{abs(points):.1f} points"
+INPUT_COLUMNS = 3
 
 
 def percentile_text(percentile: float) -> str:
@@ -121,7 +96,7 @@ def driver_steps(schema: Schema, result: PatientResult, top: int = TOP_DRIVERS) 
     base = float(result.baseline) * 100.0
     rows: list[dict[str, Any]] = [
         {"label": BASELINE_LABEL, "points": base, "start": 0.0, "end": base, "kind": "baseline",
-         "text": f"{base:.1f}%"}
+         "text": risk_with_decimal(base)}
     ]
     level = base
     for name in shown:
@@ -136,7 +111,7 @@ def driver_steps(schema: Schema, result: PatientResult, top: int = TOP_DRIVERS) 
         level += other
     risk = float(result.risk) * 100.0
     rows.append({"label": TOTAL_LABEL, "points": risk, "start": 0.0, "end": risk, "kind": "total",
-                 "text": f"{risk:.1f}%"})
+                 "text": risk_with_decimal(risk)})
     return pd.DataFrame(rows)
 
 
@@ -164,12 +139,12 @@ def warning_lines(result: PatientResult) -> list[str]:
 
 def not_recorded_line(result: PatientResult) -> str:
     """'Not recorded: A, B. The model treats a missing value as ...' or '' when nothing is missing."""
-    missing = (result.flags or {}).get("not recorded") or []
+    missing = (result.flags or {}).get(NOT_RECORDED) or []
     if not missing:
         return ""
     return (
-        "Not recorded: " + ", ".join(missing) + ". The model uses 'not recorded' as a value in its own right; "
-        "its contribution is shown like any other input."
+        f"{NOT_RECORDED.capitalize()}: {', '.join(missing)}. The model uses '{NOT_RECORDED}' as a value in its "
+        "own right; its contribution is shown like any other input."
     )
 
 
@@ -223,10 +198,6 @@ def report_info(engine: Engine) -> ReportInfo:
     )
 
 
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
 def _band_text(bands: list[dict[str, Any]]) -> str:
     parts = []
     for b in bands:
@@ -235,32 +206,35 @@ def _band_text(bands: list[dict[str, Any]]) -> str:
     return "; ".join(parts)
 
 
-_STYLE = """
-@page { size: A4; margin: 9mm 10mm; }
-* { box-sizing: border-box; }
-body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #1b1f24;
-       font-size: 9.5pt; line-height: 1.25; margin: 0 auto; max-width: 190mm; padding: 6mm; }
-h1 { font-size: 14pt; margin: 0 0 2pt; } h2 { font-size: 10.5pt; margin: 6pt 0 2pt;
-     border-bottom: 1px solid #c9ced6; padding-bottom: 1pt; }
-p { margin: 2pt 0; }
-.muted { color: #5b6470; font-size: 8pt; }
-.risk { font-size: 20pt; font-weight: 700; margin: 0; }
-.band { display: inline-block; padding: 1pt 6pt; border-radius: 8pt; background: #eef1f5; font-size: 9.5pt;
-        font-weight: 600; vertical-align: middle; margin-left: 6pt; }
-.cols { display: flex; gap: 6mm; } .cols > div { flex: 1; min-width: 0; }
-table { border-collapse: collapse; width: 100%; font-size: 8.5pt; }
-td, th { text-align: left; padding: 0.8pt 3pt; border-bottom: 1px solid #e3e6ea; vertical-align: top; }
-th { color: #5b6470; font-weight: 600; } td.num { text-align: right; white-space: nowrap; }
-.up { color: #a33a2b; } .down { color: #1f5f8b; }
-.warn { border-left: 3pt solid #c77d00; background: #fff7e6; padding: 2pt 6pt; margin: 3pt 0; font-size: 9pt; }
-.inputs td { font-size: 7.8pt; padding: 0.3pt 3pt; }
-@media print { body { padding: 0; } h2 { break-after: avoid; } table, .warn { break-inside: avoid; } }
-"""
+def _reference(reference: Mapping[str, Any] | None) -> dict[str, str] | None:
+    if not reference:
+        return None
+    return {"label": f"Average for patients aged {reference.get('age_band')}, {reference.get('sex')}",
+            "risk": format_risk(float(reference["mean"]))}
 
 
-def _markdown_bold(escaped: str) -> str:
-    """Turn **bold** in already-escaped text into <strong> (the method text is written in Markdown)."""
-    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escaped)
+def _input_columns(schema: Schema, result: PatientResult) -> list[list[tuple[str, str]]]:
+    """Every input as (label, value), in three columns so the summary fits one page."""
+    rows = [(spec.display_label, safe_format(spec, result.values.get(spec.name))) for spec in schema.features]
+    per_column = (len(rows) + INPUT_COLUMNS - 1) // INPUT_COLUMNS
+    columns = [rows[i * per_column:(i + 1) * per_column] for i in range(INPUT_COLUMNS)]
+    return [c for c in columns if c]
+
+
+def _result_context(info: ReportInfo, result: PatientResult, reference: Mapping[str, Any] | None,
+                    top: int) -> dict[str, Any]:
+    """What the template shows about an estimated risk (nothing when the patient was rejected)."""
+    if result.rejected:
+        return {}
+    steps = driver_steps(info.schema, result, top)
+    return {
+        "risk": format_risk(result.risk), "band": result.band, "frequency": natural_frequency(result.risk),
+        "baseline": format_risk(float(result.baseline)), "reference": _reference(reference),
+        "percentile": percentile_text(result.percentile), "warnings": warning_lines(result),
+        "association_note": ASSOCIATION_NOTE, "not_recorded": not_recorded_line(result),
+        "drivers": [row for row in steps.to_dict("records") if row["kind"] not in ("baseline", "total")],
+        "scores": clinical_score_summaries(result),
+    }
 
 
 def patient_report_html(
@@ -278,92 +252,18 @@ def patient_report_html(
     row from ``Engine.reference_for`` (or None).
     """
     info = source if isinstance(source, ReportInfo) else report_info(source)
-    when = (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
-    baseline = float(result.baseline)
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{_e('Lantern patient summary')}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>{_e('30-day readmission risk: patient summary')}</h1>",
-        f'<p class="muted">{_e(intended_use)}</p>',
-    ]
-    if result.rejected:
-        parts.append(f'<div class="warn">{_e("The risk could not be estimated: " + result.rejected)}</div>')
-    else:
-        parts += _result_section(result, baseline, reference)
-        parts += _drivers_section(info, result, top)
-        parts += _scores_section(result)
-    parts += _inputs_section(info.schema, result)
-    parts += [
-        "<h2>About this estimate</h2>",
-        f'<p class="muted">{_markdown_bold(_e(info.method))}</p>' if info.method else "",
-        f'<p class="muted">Outcome: {_e(info.outcome)}. Model: {_e(info.model_name)}, version '
-        f"{_e(info.model_version)}, trained {_e(info.trained)}. Risk bands: {_e(_band_text(info.bands))}. "
-        f"Summary generated {_e(when)}. This summary supports, and does not replace, clinical judgement.</p>",
-        "</body></html>",
-    ]
-    return "\n".join(p for p in parts if p)
-
-
-def _result_section(result: PatientResult, baseline: float, reference: Mapping[str, Any] | None) -> list[str]:
-    out = [
-        "<h2>Result</h2>",
-        f'<div class="risk">{_e(format_risk(result.risk))}<span class="band">{_e(result.band)} risk</span></div>',
-        f"<p><strong>{_e(natural_frequency(result.risk))}</strong></p>",
-        "<table>",
-        f"<tr><th>Average patient in the training cohort</th><td class='num'>{_e(format_risk(baseline))}</td></tr>",
-    ]
-    if reference:
-        label = f"Average for patients aged {reference.get('age_band')}, {reference.get('sex')}"
-        out.append(f"<tr><th>{_e(label)}</th><td class='num'>{_e(format_risk(float(reference['mean'])))}</td></tr>")
-    out.append(f"<tr><th>Place in the training cohort</th><td>{_e(percentile_text(result.percentile))}</td></tr>")
-    out.append("</table>")
-    out += [f'<div class="warn">{_e(line)}</div>' for line in warning_lines(result)]
-    return out
-
-
-def _drivers_section(info: ReportInfo, result: PatientResult, top: int) -> list[str]:
-    steps = driver_steps(info.schema, result, top)
-    out = ["<h2>What drives this estimate</h2>",
-           f'<p class="muted">{_e(ASSOCIATION_NOTE)} Percentage points of risk, from the average patient '
-           f"({_e(format_risk(result.baseline))}) to this patient ({_e(format_risk(result.risk))}).</p>",
-           "<table><tr><th>Input</th><th class='num'>Change in risk</th></tr>"]
-    for row in steps.itertuples():
-        if row.kind in ("baseline", "total"):
-            continue
-        css = "up" if row.kind == "raises" else "down"
-        out.append(f"<tr><td>{_e(row.label)}</td><td class='num {css}'>{_e(row.text)}</td></tr>")
-    out.append("</table>")
-    nr = not_recorded_line(result)
-    if nr:
-        out.append(f'<p class="muted">{_e(nr)}</p>')
-    return out
-
-
-def _scores_section(result: PatientResult) -> list[str]:
-    summaries = clinical_score_summaries(result)
-    if not summaries:
-        return []
-    out = ["<h2>Published scores for comparison</h2>", '<div class="cols">']
-    for s in summaries:
-        items = "".join(f"<tr><td>{_e(i['item'])}</td><td>{_e(i['value'])}</td><td class='num'>{_e(i['points'])}"
-                        "</td></tr>" for i in s["items"])
-        out.append(
-            f"<div><strong>{_e(s['name'])} {_e(s['total'])} of {_e(s['max'])} ({_e(s['band'])})</strong>"
-            f'<div class="muted">Built to predict {_e(s["predicts"])}. Bands: {_e(s["bands_text"])}.</div>'
-            f"<table>{items}</table></div>"
-        )
-    out.append("</div>")
-    out.append('<p class="muted">LACE, HOSPITAL and this model each predict a slightly different outcome.</p>')
-    return out
-
-
-def _inputs_section(schema: Schema, result: PatientResult) -> list[str]:
-    rows = []
-    for spec in schema.features:
-        value = safe_format(spec, result.values.get(spec.name))
-        rows.append(f"<tr><td>{_e(spec.display_label)}</td><td>{_e(value)}</td></tr>")
-    third = (len(rows) + 2) // 3
-    columns = [rows[i * third:(i + 1) * third] for i in range(3)]
-    return ["<h2>Inputs</h2>", '<div class="cols inputs">',
-            *(f"<div><table>{''.join(c)}</table></div>" for c in columns if c), "</div>"]
+    return render(
+        "patient_summary.html",
+        page="summary",
+        intended_use=intended_use,
+        rejected=result.rejected,
+        inputs=_input_columns(info.schema, result),
+        method=info.method,
+        outcome=info.outcome,
+        model_name=info.model_name,
+        model_version=info.model_version,
+        trained=info.trained,
+        bands_text=_band_text(info.bands),
+        generated=(generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
+        **_result_context(info, result, reference, top),
+    )

@@ -122,7 +122,7 @@ def test_html_escapes_script_label_and_warning(bundle: Bundle) -> None:
     b = _with_label(bundle, EVIL, warning=f"bad {EVIL}")
     page = model_card_html(b)
     assert "<script" not in page.lower()
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page  # Jinja2's autoescape spells ' as &#39;
     md = model_card_markdown(b)
     assert "<script" not in md.lower()
     assert "&lt;script&gt;" in md

@@ -16,6 +16,7 @@ import pytest
 import vl_convert as vlc
 
 from core.analytics import metrics
+from core.presentation import palette
 from core.scoring.engine import Engine
 from views.charts.baselines import baselines_chart
 from views.charts.beeswarm import beeswarm_chart, beeswarm_frame
@@ -106,7 +107,8 @@ def test_decision_curve(yp: tuple[np.ndarray, np.ndarray]) -> None:
     colour = _encodings(spec)[0]["color"]
     assert colour["field"] == "strategy"
     assert colour["scale"]["domain"] == ["model", "treat all", "treat none", "LACE"]
-    assert colour["scale"]["range"][:3] == ["#1f5f8b", "#999999", "#333333"]
+    assert colour["scale"]["range"][:3] == [palette.MODEL, palette.REFERENCE, palette.NEUTRAL_DARK]
+    assert colour["scale"]["range"][3] == palette.COMPARATORS[0]
 
 
 def test_confusion(yp: tuple[np.ndarray, np.ndarray]) -> None:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from types import MappingProxyType
-
 import altair as alt
 import pandas as pd
 
-# Streamlit's default "fit" autosize collapses a titled, layered chart with a discrete axis; fit-x does not.
-BAND_COLOURS = MappingProxyType({"low": "#8fb8de", "moderate": "#f2b134", "high": "#c0392b"})
+from core.presentation import palette
 
 
 def _fit() -> dict[str, alt.AutoSizeParams]:
-    """A fresh autosize setting per chart: nothing mutable is shared between sessions."""
+    """A fresh autosize setting per chart: nothing mutable is shared between sessions.
+
+    Streamlit's default "fit" autosize collapses a titled, layered chart with a discrete axis; fit-x does not.
+    """
     return {"autosize": alt.AutoSizeParams(type="fit-x", contains="padding")}
 
 
@@ -21,7 +21,7 @@ def band_counts_chart(counts: pd.DataFrame) -> alt.Chart:
     data = pd.DataFrame({"band": counts["band"].astype(str), "n": pd.to_numeric(counts["n"]),
                          "share": pd.to_numeric(counts["share"])})
     order = data["band"].tolist()
-    colours = [BAND_COLOURS.get(b, "#1f5f8b") for b in order]
+    colours = list(palette.band_colours(order))
     base = alt.Chart(data).encode(
         y=alt.Y("band:N", title="Risk band", sort=order),
         x=alt.X("n:Q", title="Patients"),

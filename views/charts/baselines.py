@@ -5,6 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from core.presentation import palette
+
 
 def baselines_chart(comparison: pd.DataFrame) -> alt.Chart:
     """Dot-and-interval plot from a frame with name, auc, auc_lo, auc_hi (performance["baseline_comparison"]).
@@ -24,12 +26,12 @@ def baselines_chart(comparison: pd.DataFrame) -> alt.Chart:
     tooltip = [alt.Tooltip("name:N", title="Score"), alt.Tooltip("auc:Q", format=".3f", title="AUC"),
                alt.Tooltip("auc_lo:Q", format=".3f", title="95% CI low"),
                alt.Tooltip("auc_hi:Q", format=".3f", title="95% CI high")]
-    bars = alt.Chart(data).mark_rule(strokeWidth=2, color="#1f5f8b").encode(
+    bars = alt.Chart(data).mark_rule(strokeWidth=2, color=palette.MODEL).encode(
         x=alt.X("auc_lo:Q", scale=alt.Scale(domain=[low, 1.0])), x2="auc_hi:Q", y=y)
-    dots = alt.Chart(data).mark_point(filled=True, size=90, color="#1f5f8b").encode(x=x, y=y, tooltip=tooltip)
+    dots = alt.Chart(data).mark_point(filled=True, size=90, color=palette.MODEL).encode(x=x, y=y, tooltip=tooltip)
     labels = alt.Chart(data).mark_text(dy=-12, fontSize=11).encode(
         x=x, y=y, text=alt.Text("auc:Q", format=".3f"))
-    chance = alt.Chart(pd.DataFrame({"auc": [0.5]})).mark_rule(color="#999999", strokeDash=[4, 4]).encode(
+    chance = alt.Chart(pd.DataFrame({"auc": [0.5]})).mark_rule(color=palette.REFERENCE, strokeDash=[4, 4]).encode(
         x=alt.X("auc:Q", scale=alt.Scale(domain=[low, 1.0])))
     return (chance + bars + dots + labels).properties(title="Model compared with LACE and HOSPITAL",
                                                        height=90 + 45 * len(data))

@@ -11,6 +11,7 @@ import pandas as pd
 
 from core.data.schema import FeatureSpec
 from core.explain.explainer import format_value
+from core.presentation import palette
 
 
 def beeswarm_frame(
@@ -57,14 +58,15 @@ def beeswarm_chart(frame: pd.DataFrame) -> alt.Chart:
     Colour runs from blue (low value) to orange (high value); grey is a category or "not recorded".
     """
     order = list(dict.fromkeys(frame["label"].astype(str)))
+    low_to_high = alt.Scale(range=[palette.LOW_VALUE, palette.HIGH_VALUE], domain=[0, 1])
     colour = alt.condition(
         "datum.value_scaled >= 0",
-        alt.Color("value_scaled:Q", title="Input value (rank)", scale=alt.Scale(scheme="blueorange", domain=[0, 1]),
+        alt.Color("value_scaled:Q", title="Input value (rank)", scale=low_to_high,
                   legend=alt.Legend(orient="bottom", format=".0%", labelExpr="datum.value == 0 ? 'low' : "
                                     "datum.value == 1 ? 'high' : ''")),
-        alt.value("#9e9e9e"),
+        alt.value(palette.NEUTRAL),
     )
-    zero = alt.Chart(pd.DataFrame({"points": [0.0]})).mark_rule(color="#666666").encode(x="points:Q")
+    zero = alt.Chart(pd.DataFrame({"points": [0.0]})).mark_rule(color=palette.NEUTRAL_DARK).encode(x="points:Q")
     dots = (
         alt.Chart(frame)
         .mark_circle(size=18, opacity=0.75)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from core.presentation import palette
+
 
 def breakdown_chart(table: pd.DataFrame, label: str) -> alt.LayerChart:
     """Bars of mean predicted risk per group; observed rate as a point with its 95% interval when known.
@@ -24,16 +26,16 @@ def breakdown_chart(table: pd.DataFrame, label: str) -> alt.LayerChart:
     tooltip = [alt.Tooltip("group:N", title=label), alt.Tooltip("n:Q", format=",", title="Patients"),
                alt.Tooltip("mean_risk:Q", format=".1%", title="Mean predicted risk"),
                alt.Tooltip("observed_rate:Q", format=".1%", title="Observed rate")]
-    bars = alt.Chart(data).mark_bar(color="#8fb8de").encode(
+    bars = alt.Chart(data).mark_bar(color=palette.MODEL_LIGHT).encode(
         y=y, x=alt.X("mean_risk:Q", title="Mean predicted risk (bars), observed rate (dots, 95% CI)",
                      axis=alt.Axis(format="%")),
         tooltip=tooltip)
     observed = data.dropna(subset=["observed_rate"])
     layers = [bars]
     if len(observed):
-        layers.append(alt.Chart(observed).mark_rule(color="#d95f02").encode(y=y, x="observed_lo:Q",
+        layers.append(alt.Chart(observed).mark_rule(color=palette.OBSERVED).encode(y=y, x="observed_lo:Q",
                                                                            x2="observed_hi:Q"))
-        layers.append(alt.Chart(observed).mark_point(color="#d95f02", filled=True, size=60).encode(
+        layers.append(alt.Chart(observed).mark_point(color=palette.OBSERVED, filled=True, size=60).encode(
             y=y, x="observed_rate:Q", tooltip=tooltip))
     return alt.layer(*layers).properties(
         title=f"Risk by {label.lower()}", height=max(120, 28 * len(data)),

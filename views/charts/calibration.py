@@ -5,6 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from core.presentation import palette
+
 
 def calibration_chart(curve: pd.DataFrame) -> alt.Chart:
     """Observed share against mean predicted risk per bin, with 95% intervals and the ideal diagonal.
@@ -27,13 +29,13 @@ def calibration_chart(curve: pd.DataFrame) -> alt.Chart:
     ]
     diagonal = (
         alt.Chart(pd.DataFrame({"mean_predicted": [0.0, top], "observed": [0.0, top]}))
-        .mark_line(color="#999999", strokeDash=[4, 4])
+        .mark_line(color=palette.REFERENCE, strokeDash=[4, 4])
         .encode(x=alt.X("mean_predicted:Q", scale=scale), y=alt.Y("observed:Q", scale=scale))
     )
-    bars = alt.Chart(data).mark_rule(color="#1f5f8b").encode(x=x, y=alt.Y("lo:Q", scale=scale), y2="hi:Q")
+    bars = alt.Chart(data).mark_rule(color=palette.MODEL).encode(x=x, y=alt.Y("lo:Q", scale=scale), y2="hi:Q")
     points = (
         alt.Chart(data)
-        .mark_circle(color="#1f5f8b", opacity=0.9, size=90)
+        .mark_circle(color=palette.MODEL, opacity=0.9, size=90)
         .encode(
             x=x,
             y=alt.Y("observed:Q", title="Observed event rate", scale=scale, axis=alt.Axis(format="%")),

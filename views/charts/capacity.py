@@ -5,6 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from core.presentation import palette
+
 
 def capacity_chart(curve: pd.DataFrame, chosen: int | None = None) -> alt.LayerChart:
     """Lines of PPV and sensitivity (or share flagged when there are no outcomes) by weekly capacity.
@@ -26,13 +28,13 @@ def capacity_chart(curve: pd.DataFrame, chosen: int | None = None) -> alt.LayerC
     long["measure"] = long["measure"].map(measures)
     lines = alt.Chart(long).mark_line().encode(
         x=alt.X("per_week:Q", title="Patients we can follow up per week"), y=y,
-        color=alt.Color("measure:N", title="", scale=alt.Scale(range=["#1f5f8b", "#d95f02"]),
+        color=alt.Color("measure:N", title="", scale=alt.Scale(range=[palette.MODEL, palette.OBSERVED]),
                         legend=alt.Legend(orient="bottom", labelLimit=400)),
         tooltip=[alt.Tooltip("per_week:Q", title="Per week"), alt.Tooltip("measure:N", title="Measure"),
                  alt.Tooltip("value:Q", format=fmt, title="Value")],
     )
     layers = [lines]
     if chosen is not None:
-        layers.append(alt.Chart(pd.DataFrame({"per_week": [chosen]})).mark_rule(color="#333333", strokeDash=[4, 4])
-                      .encode(x="per_week:Q"))
+        layers.append(alt.Chart(pd.DataFrame({"per_week": [chosen]}))
+                      .mark_rule(color=palette.NEUTRAL_DARK, strokeDash=[4, 4]).encode(x="per_week:Q"))
     return alt.layer(*layers).properties(title="What each weekly capacity buys", height=340)

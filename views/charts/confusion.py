@@ -8,6 +8,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from core.presentation import palette
+
 
 def confusion_chart(confusion: Mapping[str, Any]) -> alt.Chart:
     """2 x 2 grid of counts from a dict with tp, fp, tn, fn (core.analytics.metrics.confusion_at).
@@ -29,7 +31,7 @@ def confusion_chart(confusion: Mapping[str, Any]) -> alt.Chart:
         y=alt.Y("actual:N", title="Outcome", sort=["Readmitted", "Not readmitted"]),
     )
     rect = base.mark_rect(stroke="white").encode(
-        color=alt.Color("count:Q", scale=alt.Scale(scheme="blues"), legend=None),
+        color=alt.Color("count:Q", scale=alt.Scale(range=list(palette.SEQUENTIAL)), legend=None),
         tooltip=[
             alt.Tooltip("cell:N", title="Cell"),
             alt.Tooltip("count:Q", format=",", title="Patients"),

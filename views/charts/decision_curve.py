@@ -7,13 +7,15 @@ from types import MappingProxyType
 import altair as alt
 import pandas as pd
 
-_FIXED_COLOURS = MappingProxyType({"model": "#1f5f8b", "treat all": "#999999", "treat none": "#333333"})
-_OTHER_COLOURS = ("#d95f02", "#7570b3", "#1b9e77", "#e7298a", "#66a61e")
+from core.presentation import palette
+
+_FIXED_COLOURS = MappingProxyType({"model": palette.MODEL, "treat all": palette.REFERENCE,
+                                   "treat none": palette.NEUTRAL_DARK})
 
 
 def _colours(strategies: list[str]) -> tuple[list[str], list[str]]:
-    """Stable colours: the model blue, treat-all grey, treat-none black, comparators from a palette."""
-    others = iter(_OTHER_COLOURS * 4)
+    """Stable colours: the model blue, treat-all grey, treat-none dark, comparators in the palette's order."""
+    others = iter(palette.comparator_colours(len(strategies)))
     return strategies, [_FIXED_COLOURS.get(s) or next(others) for s in strategies]
 
 

@@ -11,8 +11,8 @@ import pandas as pd
 
 from core.data.schema import FeatureSpec
 from core.explain.explainer import format_value
-
-NOT_RECORDED = "not recorded"
+from core.presentation import palette
+from core.presentation.wording import NOT_RECORDED
 
 
 def dependence_frame(sample: Mapping[str, Any], spec: FeatureSpec) -> pd.DataFrame:
@@ -44,9 +44,9 @@ def dependence_chart(frame: pd.DataFrame, spec: FeatureSpec) -> alt.VConcatChart
     if spec.kind == "numeric":
         data = frame[frame["recorded"]].reset_index(drop=True)
         x_scale = alt.Scale(zero=False, nice=True)
-        top = alt.Chart(data).mark_circle(size=28, opacity=0.6, color="#1f5f8b").encode(
+        top = alt.Chart(data).mark_circle(size=28, opacity=0.6, color=palette.MODEL).encode(
             x=alt.X("value:Q", title=None, scale=x_scale), y=y, tooltip=tooltip)
-        bottom = alt.Chart(data).mark_bar(color="#9e9e9e").encode(
+        bottom = alt.Chart(data).mark_bar(color=palette.NEUTRAL).encode(
             x=alt.X("value:Q", bin=alt.Bin(maxbins=30), title=label, scale=x_scale),
             y=alt.Y("count():Q", title="Patients"),
             tooltip=[alt.Tooltip("count():Q", title="Patients")],
@@ -58,9 +58,9 @@ def dependence_chart(frame: pd.DataFrame, spec: FeatureSpec) -> alt.VConcatChart
             [NOT_RECORDED] if NOT_RECORDED in set(data["value_text"]) else [])
         angle = 0 if sum(len(v) for v in levels) <= 40 else -30
         x = alt.X("value_text:N", title=None, sort=levels, axis=alt.Axis(labels=False, ticks=False))
-        top = alt.Chart(data).mark_circle(size=28, opacity=0.6, color="#1f5f8b").encode(
+        top = alt.Chart(data).mark_circle(size=28, opacity=0.6, color=palette.MODEL).encode(
             x=x, xOffset=alt.XOffset("jitter:Q", scale=alt.Scale(domain=[-2, 2])), y=y, tooltip=tooltip)
-        bottom = alt.Chart(data).mark_bar(color="#9e9e9e").encode(
+        bottom = alt.Chart(data).mark_bar(color=palette.NEUTRAL).encode(
             x=alt.X("value_text:N", title=label, sort=levels, axis=alt.Axis(labelAngle=angle, labelLimit=160)),
             y=alt.Y("count():Q", title="Patients"),
             tooltip=[alt.Tooltip("value_text:N", title=spec.display_label), alt.Tooltip("count():Q", title="Patients")],

@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from core.presentation import palette
+from core.presentation.wording import whole_count
+
 if TYPE_CHECKING:
     import altair as alt
 
@@ -18,13 +21,13 @@ PERSON = (
     "M -0.32 -0.66 A 0.32 0.32 0 1 1 0.32 -0.66 A 0.32 0.32 0 1 1 -0.32 -0.66 Z "
     "M -0.55 -0.22 L 0.55 -0.22 L 0.55 0.42 L 0.32 0.42 L 0.32 1 L -0.32 1 L -0.32 0.42 L -0.55 0.42 Z"
 )
-EVENT_COLOUR = "#b8432f"
-OTHER_COLOUR = "#cfd6de"
+EVENT_COLOUR = palette.EVENT
+OTHER_COLOUR = palette.NON_EVENT
 
 
 def icon_counts(risk: float, total: int = 100) -> int:
-    """How many of ``total`` icons to fill for a risk (0-1), rounded to a whole patient."""
-    return int(min(max(round(float(risk) * total), 0), total))
+    """How many of ``total`` icons to fill for a risk (0-1): the "N of 100" of the sentence beside it."""
+    return whole_count(risk, total)
 
 
 def icon_array_chart(

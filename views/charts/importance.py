@@ -5,6 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from core.presentation import palette
+
 
 def importance_chart(importance: pd.DataFrame, top: int = 15) -> alt.Chart:
     """Horizontal bars from a frame with ``label`` and ``mean_abs_points`` (performance["importance"]).
@@ -20,7 +22,7 @@ def importance_chart(importance: pd.DataFrame, top: int = 15) -> alt.Chart:
     )
     return (
         alt.Chart(data)
-        .mark_bar(color="#1f5f8b")
+        .mark_bar(color=palette.MODEL)
         .encode(
             x=alt.X("mean_abs_points:Q", title="Mean absolute contribution (percentage points of risk)"),
             y=alt.Y("label:N", title=None, sort=list(data["label"]), axis=alt.Axis(labelLimit=260, labelOverlap=False)),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from core.presentation import palette
+
 
 def monitoring_chart(monthly: pd.DataFrame) -> alt.VConcatChart:
     """Two panels from core.analytics.cohort.monthly_performance: AUC per month, then O/E per month with a rule at 1.
@@ -20,12 +22,12 @@ def monitoring_chart(monthly: pd.DataFrame) -> alt.VConcatChart:
     x = alt.X("yearmonth(month):T", title="Month")
     tip = [alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("n:Q", format=",", title="Patients"),
            alt.Tooltip("auc:Q", format=".3f", title="AUC"), alt.Tooltip("oe:Q", format=".2f", title="O/E")]
-    auc = alt.Chart(data).mark_line(point=True, color="#1f5f8b").encode(
+    auc = alt.Chart(data).mark_line(point=True, color=palette.MODEL).encode(
         x=x, y=alt.Y("auc:Q", title="AUC", scale=alt.Scale(domain=[0.4, 1.0])), tooltip=tip,
     ).properties(title="Discrimination (AUC) per month", height=180)
-    half = alt.Chart(pd.DataFrame({"y": [0.5]})).mark_rule(color="#999999", strokeDash=[4, 4]).encode(y="y:Q")
-    oe = alt.Chart(data).mark_line(point=True, color="#d95f02").encode(
+    half = alt.Chart(pd.DataFrame({"y": [0.5]})).mark_rule(color=palette.REFERENCE, strokeDash=[4, 4]).encode(y="y:Q")
+    oe = alt.Chart(data).mark_line(point=True, color=palette.OBSERVED).encode(
         x=x, y=alt.Y("oe:Q", title="Observed / expected"), tooltip=tip,
     ).properties(title="Observed / expected readmissions per month", height=180)
-    one = alt.Chart(pd.DataFrame({"y": [1.0]})).mark_rule(color="#999999", strokeDash=[4, 4]).encode(y="y:Q")
+    one = alt.Chart(pd.DataFrame({"y": [1.0]})).mark_rule(color=palette.REFERENCE, strokeDash=[4, 4]).encode(y="y:Q")
     return alt.vconcat(alt.layer(half, auc), alt.layer(one, oe))

@@ -7,6 +7,8 @@ import math
 import altair as alt
 import pandas as pd
 
+from core.presentation import palette
+
 
 def pr_chart(curve: pd.DataFrame, prevalence: float | None = None) -> alt.Chart:
     """Precision against recall from a frame with ``recall`` and ``precision`` (core.analytics.metrics.pr_curve_df).
@@ -22,7 +24,7 @@ def pr_chart(curve: pd.DataFrame, prevalence: float | None = None) -> alt.Chart:
         tooltip.append(alt.Tooltip("threshold:Q", format=".1%", title="Risk threshold"))
     line = (
         alt.Chart(data)
-        .mark_line(color="#1f5f8b", strokeWidth=2, interpolate="step-after")
+        .mark_line(color=palette.MODEL, strokeWidth=2, interpolate="step-after")
         .encode(
             x=alt.X("recall:Q", title="Recall (sensitivity)", scale=alt.Scale(domain=[0, 1])),
             y=alt.Y("precision:Q", title="Precision (positive predictive value)", scale=alt.Scale(domain=[0, 1])),
@@ -33,7 +35,7 @@ def pr_chart(curve: pd.DataFrame, prevalence: float | None = None) -> alt.Chart:
     if prevalence is not None and math.isfinite(prevalence):
         rule = (
             alt.Chart(pd.DataFrame({"precision": [float(prevalence)], "label": [f"Base rate {prevalence:.1%}"]}))
-            .mark_rule(color="#999999", strokeDash=[4, 4])
+            .mark_rule(color=palette.REFERENCE, strokeDash=[4, 4])
             .encode(y="precision:Q", tooltip=alt.Tooltip("label:N", title="No skill"))
         )
         chart = rule + line

@@ -8,6 +8,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from core.presentation import palette
+
 
 def risk_distribution_chart(hist: pd.DataFrame, bands: Sequence[dict[str, Any]] = ()) -> alt.Chart:
     """Patients per risk bin (start, end, n from core.analytics.cohort.histogram), band cut-offs as dashed rules.
@@ -16,7 +18,7 @@ def risk_distribution_chart(hist: pd.DataFrame, bands: Sequence[dict[str, Any]] 
     """
     data = pd.DataFrame({"start": pd.to_numeric(hist["start"]), "end": pd.to_numeric(hist["end"]),
                          "n": pd.to_numeric(hist["n"])})
-    bars = alt.Chart(data).mark_rect(color="#1f5f8b", stroke="white", strokeWidth=0.5).encode(
+    bars = alt.Chart(data).mark_rect(color=palette.MODEL, stroke="white", strokeWidth=0.5).encode(
         x=alt.X("start:Q", title="Predicted 30-day readmission risk", axis=alt.Axis(format="%")),
         x2="end:Q",
         y=alt.Y("n:Q", title="Patients"),
@@ -28,6 +30,6 @@ def risk_distribution_chart(hist: pd.DataFrame, bands: Sequence[dict[str, Any]] 
                          for b in list(bands)[1:]])
     if cuts.empty:
         return bars.properties(title="Risk distribution", height=260)
-    rules = alt.Chart(cuts).mark_rule(color="#d95f02", strokeDash=[4, 4]).encode(
+    rules = alt.Chart(cuts).mark_rule(color=palette.OBSERVED, strokeDash=[4, 4]).encode(
         x="cut:Q", tooltip=alt.Tooltip("label:N", title="Band"))
     return (bars + rules).properties(title="Risk distribution (dashed: band cut-offs)", height=260)

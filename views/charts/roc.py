@@ -7,6 +7,8 @@ import math
 import altair as alt
 import pandas as pd
 
+from core.presentation import palette
+
 
 def roc_chart(curve: pd.DataFrame, auc: float | None = None, title: str = "ROC curve") -> alt.Chart:
     """ROC curve from a frame with columns ``fpr`` and ``tpr`` (as made by core.analytics.metrics.roc_curve_df).
@@ -23,10 +25,10 @@ def roc_chart(curve: pd.DataFrame, auc: float | None = None, title: str = "ROC c
                alt.Tooltip("tpr:Q", format=".2f", title="Sensitivity")]
     if "threshold" in data:
         tooltip.append(alt.Tooltip("threshold:Q", format=".1%", title="Risk threshold"))
-    line = alt.Chart(data).mark_line(color="#1f5f8b", strokeWidth=2).encode(x=x, y=y, tooltip=tooltip)
+    line = alt.Chart(data).mark_line(color=palette.MODEL, strokeWidth=2).encode(x=x, y=y, tooltip=tooltip)
     diagonal = (
         alt.Chart(pd.DataFrame({"fpr": [0.0, 1.0], "tpr": [0.0, 1.0]}))
-        .mark_line(color="#999999", strokeDash=[4, 4])
+        .mark_line(color=palette.REFERENCE, strokeDash=[4, 4])
         .encode(x="fpr:Q", y="tpr:Q")
     )
     return (diagonal + line).properties(title=full_title, height=320)

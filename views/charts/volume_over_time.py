@@ -5,6 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from core.presentation import palette
+
 
 def volume_over_time_chart(monthly: pd.DataFrame) -> alt.VConcatChart:
     """Two aligned panels from core.analytics.cohort.monthly: patients per month (bars), then risk per month (lines).
@@ -18,7 +20,7 @@ def volume_over_time_chart(monthly: pd.DataFrame) -> alt.VConcatChart:
         "observed_rate": pd.to_numeric(monthly["observed_rate"]),
     })
     x = alt.X("yearmonth(month):T", title="Month")
-    volume = alt.Chart(data).mark_bar(color="#8fb8de").encode(
+    volume = alt.Chart(data).mark_bar(color=palette.MODEL_LIGHT).encode(
         x=x, y=alt.Y("n:Q", title="Patients"),
         tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("n:Q", format=",", title="Patients")],
     ).properties(title="Patients per month", height=160)
@@ -29,7 +31,7 @@ def volume_over_time_chart(monthly: pd.DataFrame) -> alt.VConcatChart:
         x=x,
         y=alt.Y("value:Q", title="Share of patients", axis=alt.Axis(format="%")),
         color=alt.Color("measure:N", title="", scale=alt.Scale(domain=["mean predicted risk", "observed rate"],
-                                                               range=["#1f5f8b", "#d95f02"]),
+                                                               range=[palette.MODEL, palette.OBSERVED]),
                         legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("measure:N", title="Measure"),
                  alt.Tooltip("value:Q", format=".1%", title="Value"), alt.Tooltip("n:Q", format=",", title="Patients")],

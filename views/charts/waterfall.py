@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from core.presentation import palette
+
 if TYPE_CHECKING:
     import altair as alt
 
 KINDS = ("baseline", "raises", "lowers", "total")
 KIND_LABELS = ("Starting point", "Raises the estimate", "Lowers the estimate", "This patient")
-COLOURS = ("#8a94a3", "#b8432f", "#2b6f9e", "#1b2a3a")
+COLOURS = (palette.BASELINE, palette.RAISES, palette.LOWERS, palette.TOTAL)
 
 
 def waterfall_chart(
@@ -44,7 +46,7 @@ def waterfall_chart(
         x=alt.X("lo:Q", scale=x_scale, title="30-day readmission risk (%)"), x2="hi:Q", y=y, color=colour,
         tooltip=tooltip,
     )
-    labels = base.mark_text(align="left", dx=4, fontSize=11, color="#333333").encode(
+    labels = base.mark_text(align="left", dx=4, fontSize=11, color=palette.NEUTRAL_DARK).encode(
         x=alt.X("hi:Q", scale=x_scale), y=y, text="text:N"
     )
     # fit the width to the container but keep every row's height (Streamlit's default "fit" squeezes rows)

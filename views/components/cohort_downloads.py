@@ -10,6 +10,7 @@ from typing import Any
 
 import streamlit as st
 
+from core import policy
 from core.analytics import cohort, drift, metrics
 from core.data.csvio import to_csv_bytes
 from core.reports.cohort_report import ReportInput, cohort_report_html
@@ -17,8 +18,6 @@ from core.scoring.engine import Engine
 from views.components import cohort_state as state
 from views.components.cohort_filters import FilteredView
 from views.shared import text
-
-REPORT_ROWS = 50
 
 
 def scored_csv_bytes(run: state.CohortRun) -> bytes:
@@ -34,8 +33,10 @@ def _report_extras(engine: Engine, run: state.CohortRun, view: FilteredView) -> 
         "and does not replace, clinical judgement; validate the model on local data before clinical use."]}
     labelled = t[t["outcome"].notna()]
     if view.tables.has_outcome and labelled["outcome"].nunique() == 2:
-        out["performance"] = metrics.summary(labelled["outcome"], labelled["risk"], n_boot=200, seed=0)
-        out["notes"].append("AUC interval: 200 stratified bootstrap resamples, seed 0.")
+        n_boot, seed = policy.bootstrap_resamples(len(labelled)), policy.BOOTSTRAP_SEED
+        out["performance"] = metrics.summary(labelled["outcome"].to_numpy(dtype=float),
+                                             labelled["risk"].to_numpy(dtype=float), n_boot=n_boot, seed=seed)
+        out["notes"].append(f"AUC interval: {n_boot:,} stratified bootstrap resamples, seed {seed}.")
     clean = run.upload.result.validation.clean.loc[t.index]
     out["drift"] = drift.summary_sentences(drift.feature_drift(engine.bundle.reference, clean, engine.schema))
     return out
@@ -44,7 +45,7 @@ def _report_extras(engine: Engine, run: state.CohortRun, view: FilteredView) -> 
 def report_builder(engine: Engine, run: state.CohortRun, view: FilteredView) -> Callable[[], bytes]:
     def build() -> bytes:
         t = view.tables
-        top = cohort.worklist(t, limit=REPORT_ROWS)
+        top = cohort.worklist(t, limit=policy.REPORT_WORKLIST_ROWS)
         keep = [*t.ids.columns, "rank", "risk", "band", "top_reasons", "row"]
         more = _report_extras(engine, run, view)
         data = ReportInput(
@@ -70,5 +71,5 @@ def render_downloads(engine: Engine, run: state.CohortRun, view: FilteredView) -
     b.download_button("Download HTML report", data=report_builder(engine, run, view),
                       file_name=f"{stem}_report.html", mime="text/html", key="cohort_download_report",
                       on_click="ignore", icon=":material/description:",
-                      help="Counts, bands, the 50 highest-risk patients, performance and drift for the current "
-                           "filters.")
+                      help=f"Counts, bands, the {policy.REPORT_WORKLIST_ROWS} highest-risk patients, performance and "
+                           "drift for the current filters.")

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core.presentation.wording import format_risk
 from core.scoring.engine import Engine
 from views.components import cohort_state as state
 
@@ -34,7 +35,7 @@ def render_patient(engine: Engine, run: state.CohortRun, index: int) -> None:
         from views.components.drivers import render_drivers
         from views.components.result_card import render_result_card
     except ImportError:  # the patient page's components are not available in this build
-        st.metric("30-day readmission risk", f"{result.risk:.0%}")
+        st.metric("30-day readmission risk", format_risk(result.risk))
         st.markdown("\n".join(f"- {r}" for r in result.reasons[:5]))
         return
     render_result_card(engine, result, key_prefix="cohort")

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core import policy
 from core.analytics import cohort, metrics
+from core.presentation.wording import too_few
 from core.scoring.engine import Engine
 from views.charts.calibration import calibration_chart
 from views.charts.confusion import confusion_chart
@@ -17,17 +19,16 @@ from views.components import cohort_state as state
 from views.components.cohort_filters import FilteredView
 from views.shared import text
 
-BIG = 20_000
-
 
 def _fmt(x: float, spec: str = ".3f") -> str:
     return format(x, spec) if np.isfinite(x) else "-"
 
 
 def _headline(view: FilteredView, y: np.ndarray, p: np.ndarray) -> dict:
-    n_boot = 1000 if len(y) <= BIG else 200
+    n_boot = policy.bootstrap_resamples(len(y))
     with st.spinner(f"Computing AUC with {n_boot:,} bootstrap resamples ..."):
-        s = state.memo("summary", (view.fingerprint, n_boot), lambda: metrics.summary(y, p, n_boot=n_boot, seed=0))
+        s = state.memo("summary", (view.fingerprint, n_boot), lambda: metrics.summary(
+            y, p, n_boot=n_boot, seed=policy.BOOTSTRAP_SEED))
     lo, hi = s["auc_ci"]
     a, b, c, d, e = st.columns(5)
     a.metric("AUC (C-statistic)", _fmt(s["auc"]), help=f"95% CI {_fmt(lo)} to {_fmt(hi)}")
@@ -40,7 +41,7 @@ def _headline(view: FilteredView, y: np.ndarray, p: np.ndarray) -> dict:
     e.metric("Observed / expected", _fmt(s["observed_expected"], ".2f"), help="Ideal 1; above 1 means more "
              "readmissions happened than the model predicted.")
     st.caption(f"AUC {_fmt(s['auc'])} (95% CI {_fmt(lo)} to {_fmt(hi)}; {n_boot:,} stratified bootstrap resamples, "
-               f"seed 0) on {s['n']:,} patients with an outcome, {s['events']:,} readmitted "
+               f"seed {policy.BOOTSTRAP_SEED}) on {s['n']:,} patients with an outcome, {s['events']:,} readmitted "
                f"({s['prevalence']:.1%}).")
     return s
 
@@ -55,8 +56,9 @@ def _curves(view: FilteredView, y: np.ndarray, p: np.ndarray, s: dict) -> None:
 
 def _threshold(engine: Engine, y: np.ndarray, p: np.ndarray) -> None:
     st.subheader("At a chosen threshold")
-    default = float(engine.bundle.manifest.get("decision_threshold") or 0.2)
-    t = st.slider("Flag patients at or above this predicted risk", 0.01, 0.90, round(default, 2), 0.01,
+    default = float(engine.bundle.manifest.get("decision_threshold") or policy.DEFAULT_DECISION_THRESHOLD)
+    t = st.slider("Flag patients at or above this predicted risk", policy.THRESHOLD_SLIDER_MIN,
+                  policy.THRESHOLD_SLIDER_MAX, round(default, 2), 0.01,
                   format="%.2f", key="cohort_threshold")
     c = metrics.confusion_at(y, p, t)
     left, right = st.columns([2, 3])
@@ -102,10 +104,11 @@ def _subgroups(view: FilteredView, y: np.ndarray, p: np.ndarray, labelled: pd.In
     if not groups:
         st.caption("The file has no subgroup columns (sex, age, insurance, service, site).")
         return
-    n_boot = 200 if len(y) <= BIG else 100
+    n_boot = policy.subgroup_bootstrap_resamples(len(y))
     with st.spinner("Computing subgroup performance ..."):
         table = state.memo("subgroups", (view.fingerprint, n_boot), lambda: metrics.subgroup_table(
-            pd.DataFrame(groups), y, p, min_n=cohort.MIN_N, min_events=cohort.MIN_EVENTS, n_boot=n_boot, seed=0))
+            pd.DataFrame(groups), y, p, min_n=policy.RELIABILITY_MIN_PATIENTS,
+            min_events=policy.RELIABILITY_MIN_EVENTS, n_boot=n_boot, seed=policy.BOOTSTRAP_SEED))
     pct = "percent"
     st.dataframe(table, hide_index=True, key="cohort_subgroups", column_config={
         "variable": "Group", "level": "Level", "n": st.column_config.NumberColumn("Patients", format="%d"),
@@ -116,8 +119,8 @@ def _subgroups(view: FilteredView, y: np.ndarray, p: np.ndarray, labelled: pd.In
         "auc_lo": st.column_config.NumberColumn("AUC 95% CI low", format="%.3f"),
         "auc_hi": st.column_config.NumberColumn("AUC 95% CI high", format="%.3f"),
         "observed_expected": st.column_config.NumberColumn("O/E", format="%.2f"), "note": "Note"})
-    st.caption(f"Estimates are left out (\"too few\") for groups with fewer than {cohort.MIN_N} patients or "
-               f"{cohort.MIN_EVENTS} events; intervals are {n_boot} stratified bootstrap resamples, seed 0.")
+    st.caption(f"Estimates are left out (\"too few\") for groups with {too_few()}; intervals are {n_boot} "
+               f"stratified bootstrap resamples, seed {policy.BOOTSTRAP_SEED}.")
 
 
 def render_performance(engine: Engine, clean: pd.DataFrame, view: FilteredView) -> bool:

@@ -17,6 +17,7 @@ from core.analytics.cohort import score_upload
 from core.data.csvio import CsvError
 from core.data.limits import LimitError
 from core.data.validate import ValidationError
+from core.presentation.wording import plural, was_were
 from core.scoring.engine import Engine
 from views.components import cohort_state as state
 from views.shared import text
@@ -60,8 +61,8 @@ def _identifier_warning(run: state.CohortRun) -> None:
     if not found:
         return
     st.warning(
-        f"{len(found)} column{'s' if len(found) > 1 else ''} looked like patient identifiers and "
-        f"{'were' if len(found) > 1 else 'was'} removed before anything else happened. They are not used, "
+        f"{plural(len(found), 'column')} looked like patient identifiers and "
+        f"{was_were(len(found))} removed before anything else happened. They are not used, "
         "shown or kept. Remove them from the export next time.",
         icon="🛡️",
     )

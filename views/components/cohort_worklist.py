@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core import policy
 from core.analytics import cohort
 from core.scoring.engine import Engine
 from views.components import cohort_state as state
@@ -15,7 +16,7 @@ from views.components.cohort_filters import FilteredView
 from views.components.cohort_patient import render_patient
 from views.shared import text
 
-LIMIT = 2000
+LIMIT = policy.WORKLIST_ROWS
 
 
 def _column_config(view: pd.DataFrame) -> dict[str, Any]:

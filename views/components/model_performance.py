@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.model.bundle import Bundle
+from core.presentation.wording import too_few
 from core.reports.model_card import md_escape, weaker_subgroups
 from views.charts.calibration import calibration_chart
 from views.charts.confusion import confusion_chart
@@ -90,6 +91,6 @@ def _subgroups(bundle: Bundle) -> None:
         },
     )
     weaker = weaker_subgroups(bundle)
-    st.caption("Groups with fewer than 30 discharges or 5 events get no AUC: their performance is unknown. "
+    st.caption(f"Groups with {too_few('discharges')} get no AUC: their performance is unknown. "
                "Where the model looks weaker (AUC interval wholly below the overall AUC, or O/E outside 0.8-1.25): "
                + (md_escape("; ".join(weaker)) if weaker else "none") + ".")

@@ -17,9 +17,9 @@ import streamlit as st
 from core.data.csvio import CsvError, read_csv_path
 from core.data.schema import FeatureSpec, Schema
 from core.data.validate import match_columns
+from core.presentation.wording import NOT_RECORDED
 from core.scoring.engine import Engine
 
-NOT_RECORDED = "not recorded"
 YES, NO = "yes", "no"
 ENTRY = "patient_entry"
 DEMO_PATH = Path(__file__).resolve().parents[2] / "data" / "demo_cohort.csv"
@@ -311,7 +311,7 @@ def left_blank_message(entry: dict[str, Any]) -> str:
     blank = entry.get("blank") or []
     if not blank:
         return ""
-    return (f"Required input{'s' if len(blank) > 1 else ''} left blank: {', '.join(blank)}. "
+    return (f"Required input{'' if len(blank) == 1 else 's'} left blank: {', '.join(blank)}. "
             "The estimate treats them as not recorded; enter a value or tick 'not recorded' to confirm.")
 
 

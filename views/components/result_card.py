@@ -5,16 +5,14 @@ Reused by the cohort page for a selected patient, so it reads nothing from page 
 
 from __future__ import annotations
 
-from types import MappingProxyType
-
 import streamlit as st
 
-from core.reports.patient_summary import format_risk, natural_frequency, percentile_text, plain_problem, reference_row
+from core.presentation import palette
+from core.presentation.wording import format_risk, natural_frequency
+from core.reports.patient_summary import percentile_text, plain_problem, reference_row
 from core.scoring.engine import Engine, PatientResult
 from views.charts.icon_array import icon_array_chart
 from views.components.clinical_scores import render_clinical_scores
-
-BAND_COLOURS = MappingProxyType({"low": "green", "moderate": "orange", "intermediate": "orange", "high": "red"})
 
 
 def render_result_card(engine: Engine, result: PatientResult, key_prefix: str = "patient") -> None:
@@ -27,7 +25,7 @@ def render_result_card(engine: Engine, result: PatientResult, key_prefix: str = 
         with left:
             st.metric("30-day readmission risk", format_risk(result.risk))
             band = str(result.band)
-            st.badge(f"{band.capitalize()} risk", color=BAND_COLOURS.get(band.lower(), "gray"))
+            st.badge(f"{band.capitalize()} risk", color=palette.badge_colour(band))
             st.markdown(f"**{natural_frequency(result.risk)}**")
         with right:
             st.altair_chart(icon_array_chart(result.risk), width="content", key=f"{key_prefix}_icons")

@@ -12,7 +12,8 @@ from typing import Any
 import streamlit as st
 
 from core.explain.whatif import best_change, engine_predictor
-from core.reports.patient_summary import TOP_DRIVERS, driver_steps, format_risk, plain_problem
+from core.presentation.wording import format_risk
+from core.reports.patient_summary import TOP_DRIVERS, driver_steps, plain_problem
 from core.scoring.engine import Engine, PatientResult
 from views.charts.waterfall import waterfall_chart
 from views.components.patient_form import choice_widget, from_widget, input_key, number_widget, to_widget
