@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from core.interop.fhir import LABS, FhirMapping
+from core.presentation.wording import format_risk, natural_frequency
 
 if TYPE_CHECKING:
     from core.scoring.engine import Engine, PatientResult
@@ -128,23 +129,6 @@ def prefetch_bundle(
 
 # ---- the card -----------------------------------------------------------------------------------
 
-def _percent(risk: float) -> str:
-    pct = risk * 100.0
-    if pct < 1:
-        return "<1%"
-    if pct > 99:
-        return ">99%"
-    return f"{pct:.0f}%"
-
-
-def frequency_sentence(risk: float) -> str:
-    """'About 18 of 100 patients like this are readmitted within 30 days.'"""
-    n = round(risk * 100.0)
-    if n < 1:
-        return "Fewer than 1 of 100 patients like this are readmitted within 30 days."
-    return f"About {min(n, 100)} of 100 patients like this are readmitted within 30 days."
-
-
 def indicator_for(band: str, bands: Sequence[Mapping[str, Any]]) -> str:
     """Lowest band -> info, highest -> critical, any band between -> warning."""
     names = [str(b.get("name")) for b in bands]
@@ -197,11 +181,11 @@ def _unscored_card(engine: Engine, result: PatientResult, mapping: FhirMapping) 
 
 def _scored_card(engine: Engine, result: PatientResult, mapping: FhirMapping) -> dict[str, Any]:
     """The risk card: risk and band, a frequency sentence, the top three drivers and the data warnings."""
-    pct = _percent(result.risk)
-    lines = [f"**30-day readmission risk: {pct}** ({result.band} band)", frequency_sentence(result.risk)]
+    pct = format_risk(result.risk)
+    lines = [f"**30-day readmission risk: {pct}** ({result.band} band)", natural_frequency(result.risk)]
     if result.percentile == result.percentile:  # not NaN
         lines.append(f"Higher than {result.percentile:.0f}% of patients in the model's training data; "
-                     f"the average risk there is {_percent(result.baseline)}.")
+                     f"the average risk there is {format_risk(result.baseline)}.")
     top = "\n".join(f"{i}. {r}" for i, r in enumerate(result.reasons[:3], start=1))
     lines.append("**Largest drivers** (in percentage points of risk)\n\n" + top)
     flagged = [f"- {title.capitalize()}: {', '.join(names)}" for title, names in result.flags.items() if names]

@@ -6,6 +6,7 @@ Servers run uvicorn in a thread on a socket bound to a free loopback port; one t
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -22,7 +23,9 @@ import pandas as pd
 import pytest
 import uvicorn
 
-from core.interop.cds_hooks import INDICATORS, SERVICE_ID, frequency_sentence, indicator_for
+from core.interop.cds_hooks import INDICATORS, SERVICE_ID, build_card, indicator_for
+from core.interop.fhir import FhirMapping
+from core.presentation.wording import format_risk, natural_frequency
 from core.scoring.engine import Engine
 from service.app import Settings, create_app
 from tests import fhir_fixtures as fx
@@ -182,9 +185,16 @@ def test_parallel_hook_calls_give_the_same_card(client: httpx.Client) -> None:
     assert len(answers) == 1
 
 
-def test_frequency_sentence_edges() -> None:
-    assert frequency_sentence(0.183) == "About 18 of 100 patients like this are readmitted within 30 days."
-    assert frequency_sentence(0.003).startswith("Fewer than 1 of 100")
+def test_the_card_words_a_risk_as_the_app_does() -> None:
+    """The card's percentage and natural-frequency sentence come from the one wording module the app uses."""
+    engine = Engine.load()
+    result = dataclasses.replace(engine.patient(engine.typical_patient()), risk=0.007)
+    mapping = FhirMapping(values={}, sources={}, missing=list(engine.schema.names), warnings=[])
+    detail = build_card(engine, result, mapping)["detail"]
+    assert "risk: <1%**" in detail  # the app said 1% and the card <1% for the same 0.7%: now both say <1%
+    assert format_risk(0.007) == "<1%"
+    assert natural_frequency(0.007) in detail
+    assert "Fewer than 1 of 100 patients like this are readmitted within 30 days." in detail
 
 
 def test_missing_prefetch_is_a_412_naming_what_is_missing(client: httpx.Client) -> None:
