@@ -24,12 +24,13 @@ from joblib.numpy_pickle_utils import _validate_fileobject_and_memmap
 
 from core.data.schema import Schema
 from core.model.estimator import LanternModel
+from core.project_files import project_path
 
 MODEL_FILE = "model.joblib"
 SCHEMA_FILE = "schema.json"
 PERFORMANCE_FILE = "performance.json"
 MANIFEST_FILE = "manifest.json"
-DEFAULT_BUNDLE = Path(__file__).resolve().parents[2] / "artifacts" / "default"
+DEFAULT_BUNDLE = project_path("artifacts", "default")
 
 #: Where the classes a bundle pickles lived before core/ had subpackages, so bundles built then still load.
 MOVED_MODULES = MappingProxyType({
