@@ -1,5 +1,7 @@
 """``pip install .`` gives a working ``lantern`` command, from a folder outside the checkout.
 
+The first tests call ``core.cli.main`` in this process; the ``slow`` ones build and install the wheel.
+
 The wheel is built from a copy of the sources (so the checkout gets no build/ or egg-info) and
 installed into a fresh venv. That venv sees this test's packages through a ``.pth`` file rather
 than ``--system-site-packages``: this interpreter is usually itself a venv, and a venv's "system"
@@ -22,10 +24,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.cli import COMMANDS
+from core.cli import COMMANDS, main, streamlit_flags
 from tests.conftest import ROOT
-
-pytestmark = pytest.mark.slow
 
 NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", "tests", "bench", "__pycache__", "build", "dist", "*.egg-info",
                                      ".pytest_cache", ".ruff_cache", ".hypothesis", ".ci")
@@ -36,6 +36,30 @@ def _run(args: list[str | Path], cwd: Path, timeout: float = 120) -> subprocess.
     proc = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, f"{args}: {proc.stdout[-1500:]}\n{proc.stderr[-3000:]}"
     return proc
+
+
+def test_help_lists_every_subcommand_and_a_bad_command_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"\n  {name} " in out for name in ("app", "score", "train", "synth", "serve")), out
+    assert main(["scroe"]) == 2
+    assert capsys.readouterr().err.startswith("lantern: unknown command 'scroe'; choose one of app, score, train,")
+    assert main([]) == 2
+
+
+def test_a_subcommand_forwards_its_arguments(tmp_path: Path) -> None:
+    out = tmp_path / "c.csv"
+    assert main(["synth", "--rows", "20", "--seed", "3", "--out", str(out)]) == 0
+    from core.synthetic.generator import main as synth_main
+
+    assert synth_main(["--rows", "20", "--seed", "3", "--out", str(tmp_path / "d.csv")]) == 0
+    assert out.read_bytes() == (tmp_path / "d.csv").read_bytes()
+
+
+def test_the_app_gets_the_project_streamlit_settings_as_flags() -> None:
+    flags = streamlit_flags(ROOT / ".streamlit" / "config.toml")
+    assert {"--client.showErrorDetails=none", "--server.enableXsrfProtection=true", "--server.maxUploadSize=200",
+            "--browser.gatherUsageStats=false", "--runner.magicEnabled=false"} <= set(flags)
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +78,7 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return env / "bin"
 
 
+@pytest.mark.slow
 def test_the_installed_command_lists_every_subcommand(venv: Path, tmp_path: Path) -> None:
     out = _run([venv / "lantern", "--help"], tmp_path).stdout
     for name in ("app", "score", "train", "synth", "serve"):
@@ -61,6 +86,7 @@ def test_the_installed_command_lists_every_subcommand(venv: Path, tmp_path: Path
     assert set(COMMANDS) == {"app", "score", "train", "synth", "serve"}
 
 
+@pytest.mark.slow
 def test_the_installed_packages_and_files_are_used_outside_the_checkout(venv: Path, tmp_path: Path) -> None:
     probe = ("import core, service, views.components.cohort_upload as upload; from core.model.bundle import "
              "DEFAULT_BUNDLE; print(core.__file__); print(DEFAULT_BUNDLE); print(upload.DEMO_COHORT)")
@@ -74,6 +100,7 @@ def test_the_installed_packages_and_files_are_used_outside_the_checkout(venv: Pa
     assert any(p.startswith("reports/text/") for p in packaged)
 
 
+@pytest.mark.slow
 def test_synth_then_score_with_the_installed_default_bundle(venv: Path, tmp_path: Path) -> None:
     cohort, scored = tmp_path / "cohort.csv", tmp_path / "scored.csv"
     _run([venv / "lantern", "synth", "--rows", "50", "--seed", "1", "--out", cohort], tmp_path)
@@ -89,6 +116,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.slow
 def test_the_installed_app_starts(venv: Path, tmp_path: Path) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LANTERN_", "PYTHON"))}
