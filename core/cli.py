@@ -10,6 +10,7 @@ folder (Streamlit itself reads that file only from the current folder).
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -85,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"lantern: unknown command {name[:40]!r}; choose one of {', '.join(COMMANDS)}.\n\n{usage()}",
               file=sys.stderr)
         return 2
+    from core.settings import unknown_variables
+
+    for warning in unknown_variables(os.environ):
+        print(f"warning: {warning}", file=sys.stderr)
     if name == "app":
         return run_app(rest)
     return int(importlib.import_module(COMMANDS[name].module).main(rest) or 0)
