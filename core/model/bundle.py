@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 from dataclasses import dataclass
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -24,12 +23,14 @@ from joblib.numpy_pickle_utils import _validate_fileobject_and_memmap
 
 from core.data.schema import Schema
 from core.model.estimator import LanternModel
+from core.project_files import project_path
+from core.settings import read_value
 
 MODEL_FILE = "model.joblib"
 SCHEMA_FILE = "schema.json"
 PERFORMANCE_FILE = "performance.json"
 MANIFEST_FILE = "manifest.json"
-DEFAULT_BUNDLE = Path(__file__).resolve().parents[2] / "artifacts" / "default"
+DEFAULT_BUNDLE = project_path("artifacts", "default")
 
 #: Where the classes a bundle pickles lived before core/ had subpackages, so bundles built then still load.
 MOVED_MODULES = MappingProxyType({
@@ -85,8 +86,8 @@ def sha256_file(path: Path) -> str:
 
 
 def configured_bundle_path() -> Path:
-    """``LANTERN_BUNDLE`` when set, else the committed default bundle."""
-    return Path(os.environ.get("LANTERN_BUNDLE") or DEFAULT_BUNDLE)
+    """``LANTERN_BUNDLE`` when set (see core/settings.py), else the committed default bundle."""
+    return read_value("LANTERN_BUNDLE") or DEFAULT_BUNDLE
 
 
 def save_bundle(

@@ -29,13 +29,14 @@ from core.data.validate import ValidationError, validate
 from core.model.bundle import DEFAULT_BUNDLE, save_bundle
 from core.model.estimator import Family, LanternModel, logit
 from core.model.linear import LinearLogOdds
+from core.project_files import project_path
 from core.training import evaluate
 from core.training.candidates import Candidate, default_candidates, log_loss
 
 LEAKAGE_AUC = 0.85
 SEARCH_ROWS = 30_000
 EQUAL_AUC = 0.005
-DEMO_SCHEMA = Path(__file__).resolve().parents[2] / "data" / "demo_schema.json"
+DEMO_SCHEMA = project_path("data", "demo_schema.json")
 
 Progress = Callable[[str], None]
 

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import DEFAULT_CHROMIUM, read_value
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path(os.environ.get("LANTERN_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM = read_value("LANTERN_CHROMIUM") or DEFAULT_CHROMIUM
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]

@@ -8,7 +8,6 @@ processes whatever is there. Tests feed files through the same path.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -18,11 +17,12 @@ from core.data.csvio import CsvError
 from core.data.limits import LimitError
 from core.data.validate import ValidationError
 from core.presentation.wording import plural, was_were
+from core.project_files import project_path
 from core.scoring.engine import Engine
 from views.components import cohort_state as state
 from views.shared import text
 
-DEMO_COHORT = Path(__file__).resolve().parents[2] / "data" / "demo_cohort.csv"
+DEMO_COHORT = project_path("data", "demo_cohort.csv")
 UPLOADER = "cohort_uploader"
 log = logging.getLogger("lantern")
 

@@ -18,11 +18,12 @@ from core.data.csvio import CsvError, read_csv_path
 from core.data.schema import FeatureSpec, Schema
 from core.data.validate import match_columns
 from core.presentation.wording import NOT_RECORDED
+from core.project_files import project_path
 from core.scoring.engine import Engine
 
 YES, NO = "yes", "no"
 ENTRY = "patient_entry"
-DEMO_PATH = Path(__file__).resolve().parents[2] / "data" / "demo_cohort.csv"
+DEMO_PATH = project_path("data", "demo_cohort.csv")
 
 
 def input_key(name: str, prefix: str = "patient_in") -> str:
