@@ -34,7 +34,7 @@ COMMANDS = MappingProxyType({
     "app": Command("", "run the Streamlit app (arguments go to `streamlit run`, e.g. --server.port 8502)"),
     "score": Command("core.scoring.cli", "score a CSV file with a bundle (same as python -m core.score)"),
     "train": Command("core.training.train", "train a bundle (same as python -m core.train)"),
-    "synth": Command("core.synthetic.generator", "write a synthetic cohort CSV (same as python -m core.synth)"),
+    "synth": Command("core.synthetic.cli", "write a synthetic cohort CSV (same as python -m core.synth)"),
     "serve": Command("service.__main__", "start the CDS Hooks and scoring service (same as python -m service)"),
 })
 

@@ -50,7 +50,7 @@ def test_help_lists_every_subcommand_and_a_bad_command_is_refused(capsys: pytest
 def test_a_subcommand_forwards_its_arguments(tmp_path: Path) -> None:
     out = tmp_path / "c.csv"
     assert main(["synth", "--rows", "20", "--seed", "3", "--out", str(out)]) == 0
-    from core.synthetic.generator import main as synth_main
+    from core.synthetic.cli import main as synth_main
 
     assert synth_main(["--rows", "20", "--seed", "3", "--out", str(tmp_path / "d.csv")]) == 0
     assert out.read_bytes() == (tmp_path / "d.csv").read_bytes()
