@@ -6,8 +6,7 @@ for numeric and yes/no inputs 101 quantiles, mean, SD and the share missing; for
 categorical inputs the share of each level (including "not recorded"); and the number
 of training patients ``n``. This module compares an upload's validated values with them.
 
-Methods and thresholds are the defaults users of monitoring tools know (Evidently;
-/work/shared/clinical-reference.md section 6):
+Methods and thresholds are the defaults users of monitoring tools know (Evidently):
 
 - training reference of at most 1,000 patients: two-sample Kolmogorov-Smirnov test for
   numeric inputs, chi-square test for categorical and yes/no inputs; drift at p < 0.05.
