@@ -6,8 +6,7 @@ for numeric and yes/no inputs 101 quantiles, mean, SD and the share missing; for
 categorical inputs the share of each level (including "not recorded"); and the number
 of training patients ``n``. This module compares an upload's validated values with them.
 
-Methods and thresholds are the defaults users of monitoring tools know (Evidently;
-/work/shared/clinical-reference.md section 6):
+Methods and thresholds are the defaults users of monitoring tools know (Evidently):
 
 - training reference of at most 1,000 patients: two-sample Kolmogorov-Smirnov test for
   numeric inputs, chi-square test for categorical and yes/no inputs; drift at p < 0.05.
@@ -276,24 +275,9 @@ def feature_drift(
         ref = ref_feats.get(spec.name)
         if ref is None or spec.name not in current.columns:
             continue
-        col = current[spec.name]
         ref_missing = float(ref.get("missing") or 0.0)
-        if spec.kind == "numeric" and ref.get("quantiles"):
-            res = numeric_drift(ref, n_ref, pd.to_numeric(col, errors="coerce").to_numpy(dtype=float), thresholds)
-            sentence = _numeric_sentence(spec, res, spec.name == age_col)
-            ref_sum = f"median {format_value(spec, res['reference_median'])}"
-            cur_sum = f"median {format_value(spec, res['current_median'])}" if np.isfinite(
-                res["current_median"]) else NOT_RECORDED
-            cur_missing = res["current_missing"]
-        else:
-            shares = _binary_shares(ref) if spec.kind == "binary" else dict(ref.get("shares") or {})
-            labels = _labels(col, spec)
-            res = categorical_drift(shares, n_ref, labels, thresholds)
-            sentence = _categorical_sentence(spec, res)
-            cur_missing = float((labels == NOT_RECORDED).mean()) if len(labels) else float("nan")
-            top = res.get("top_level", "")
-            ref_sum = f"{top}: {_pct(res['top_ref'])}" if top else ""
-            cur_sum = f"{top}: {_pct(res['top_cur'])}" if top else ""
+        res, sentence, ref_sum, cur_sum, cur_missing = _compare_feature(
+            spec, ref, n_ref, current[spec.name], thresholds, spec.name == age_col)
         missing_jump = np.isfinite(cur_missing) and abs(cur_missing - ref_missing) >= thresholds.missing_change
         if missing_jump and spec.kind == "numeric":
             word = "more" if cur_missing > ref_missing else "less"
@@ -321,6 +305,30 @@ def feature_drift(
         return table
     return table.sort_values(["drifted", "psi"], ascending=[False, False], kind="stable").reset_index(drop=True)
 
+
+
+def _compare_feature(
+    spec: FeatureSpec, ref: dict[str, Any], n_ref: int, col: pd.Series, thresholds: Thresholds, is_age: bool
+) -> tuple[dict[str, Any], str, str, str, float]:
+    """One input's drift test and its words: (result, sentence, training summary, current summary, missing share).
+
+    Numeric inputs with stored quantiles get the numeric test; the rest are compared as levels.
+    """
+    if spec.kind == "numeric" and ref.get("quantiles"):
+        res = numeric_drift(ref, n_ref, pd.to_numeric(col, errors="coerce").to_numpy(dtype=float), thresholds)
+        sentence = _numeric_sentence(spec, res, is_age)
+        ref_sum = f"median {format_value(spec, res['reference_median'])}"
+        cur_sum = f"median {format_value(spec, res['current_median'])}" if np.isfinite(
+            res["current_median"]) else NOT_RECORDED
+        return res, sentence, ref_sum, cur_sum, res["current_missing"]
+    shares = _binary_shares(ref) if spec.kind == "binary" else dict(ref.get("shares") or {})
+    labels = _labels(col, spec)
+    res = categorical_drift(shares, n_ref, labels, thresholds)
+    cur_missing = float((labels == NOT_RECORDED).mean()) if len(labels) else float("nan")
+    top = res.get("top_level", "")
+    ref_sum = f"{top}: {_pct(res['top_ref'])}" if top else ""
+    cur_sum = f"{top}: {_pct(res['top_cur'])}" if top else ""
+    return res, _categorical_sentence(spec, res), ref_sum, cur_sum, cur_missing
 
 def summary_sentences(table: pd.DataFrame, max_items: int = 5) -> list[str]:
     """Plain-language summary: what differs most, or that nothing does."""

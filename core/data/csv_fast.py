@@ -3,7 +3,7 @@
 Most exports are plain UTF-8 with the header's width on every row. Arrow's C++ reader
 parses those several times faster than Python's csv module and hands the cells over as
 Arrow-backed text, without a Python string per cell. It is used only where it gives the
-careful reader's answer (core/data/csvio.py): as soon as anything is unusual (a row of the
+careful reader's answer (core/data/csv_careful.py): as soon as anything is unusual (a row of the
 wrong width, a blank first cell, as on a line of only delimiters, a cell over the
 limit, a last record spanning lines, more rows than allowed) it declines, and the careful
 reader reads the file and words the problem. Arrow and the csv module agree on quoting

@@ -105,11 +105,34 @@ def infer_schema(
     notes: list[str] = []
     if (~keep).any():
         notes.append(f"{int((~keep).sum())} rows have no outcome and are not used for training.")
-    frame = raw.loc[keep]
+    feature_overrides: dict[str, dict[str, Any]] = overrides.get("features", {})
+    ids = set(id_columns) | set(overrides.get("id_columns", [])) | ({group_column} if group_column else set())
+    features, context, id_found = _sort_columns(raw.loc[keep], target, ids, overrides, notes)
+    for name, ov in feature_overrides.items():
+        if ov.get("modifiable") and name not in {f.name for f in features}:
+            notes.append(f"'{name}': marked modifiable in the schema file but not a feature of this model.")
+    if not features:
+        raise SchemaError("No usable predictor columns were found; check the file's columns and the schema file.")
+    schema = Schema(
+        features=tuple(features),
+        target=target,
+        positive=positive,
+        target_label=overrides.get("target_label", humanize(target)),
+        id_columns=tuple(id_found),
+        context_columns=tuple(context),
+        roles=_infer_roles([*[f.name for f in features], *context], overrides.get("roles", {})),
+    )
+    return schema, notes
+
+
+
+def _sort_columns(
+    frame: pd.DataFrame, target: str, ids: set[str], overrides: dict[str, Any], notes: list[str]
+) -> tuple[list[FeatureSpec], list[str], list[str]]:
+    """Each column but the target becomes a feature, an identifier or context (for analytics), noting why."""
     known = known_features()
     feature_overrides: dict[str, dict[str, Any]] = overrides.get("features", {})
     excluded = {c for c in overrides.get("exclude", [])} | {c for c in overrides.get("context", [])}
-    ids = set(id_columns) | set(overrides.get("id_columns", [])) | ({group_column} if group_column else set())
     features: list[FeatureSpec] = []
     context: list[str] = []
     id_found: list[str] = []
@@ -132,24 +155,8 @@ def infer_schema(
             elif note.startswith("dates"):
                 context.append(col)
             continue
-        spec = _apply_override(spec, feature_overrides.get(col, {}))
-        features.append(spec)
-    for name, ov in feature_overrides.items():
-        if ov.get("modifiable") and name not in {f.name for f in features}:
-            notes.append(f"'{name}': marked modifiable in the schema file but not a feature of this model.")
-    if not features:
-        raise SchemaError("No usable predictor columns were found; check the file's columns and the schema file.")
-    schema = Schema(
-        features=tuple(features),
-        target=target,
-        positive=positive,
-        target_label=overrides.get("target_label", humanize(target)),
-        id_columns=tuple(id_found),
-        context_columns=tuple(context),
-        roles=_infer_roles([*[f.name for f in features], *context], overrides.get("roles", {})),
-    )
-    return schema, notes
-
+        features.append(_apply_override(spec, feature_overrides.get(col, {})))
+    return features, context, id_found
 
 def _infer_column(col: pd.Series, known: dict[str, Any]) -> tuple[FeatureSpec | None, str]:
     text = as_text(col)

@@ -310,3 +310,22 @@ def test_score_to_risk_recovers_simulated_mapping() -> None:
 def test_score_to_risk_needs_both_outcomes() -> None:
     with pytest.raises(ValueError):
         metrics.score_to_risk([1, 2, 3], [0, 0, 0])
+
+
+# ---------------------------------------------------------------------------- policy defaults
+
+
+def test_default_resamples_and_floor_are_the_policy_numbers() -> None:
+    """The screen, the report and the model card agree because every default reads core/policy.py."""
+    import inspect
+
+    from core import policy
+
+    def default(function: object, name: str) -> object:
+        return inspect.signature(function).parameters[name].default  # type: ignore[arg-type]
+
+    for function in (metrics.summary, metrics.auc_ci, metrics.bootstrap_ci):
+        assert default(function, "n_boot") == policy.BOOTSTRAP_RESAMPLES == 1000
+    assert default(metrics.subgroup_table, "n_boot") == policy.SUBGROUP_BOOTSTRAP_RESAMPLES == 200
+    assert default(metrics.subgroup_table, "min_n") == policy.RELIABILITY_MIN_PATIENTS == 30
+    assert default(metrics.subgroup_table, "min_events") == policy.RELIABILITY_MIN_EVENTS == 5

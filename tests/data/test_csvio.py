@@ -274,14 +274,14 @@ def test_to_csv_bytes_round_trip() -> None:
 
 def test_big_frames_written_in_parallel_blocks_give_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Row blocks are written on threads and joined in order: the file is the one a single writer gives."""
-    from core.data import csvio
+    from core.data import csv_write
 
     rng = np.random.default_rng(5)
     n = 25_003  # not a multiple of the block count
     frame = pd.DataFrame({"id": [f"E{i}" for i in range(n)], "risk": rng.random(n),
                           "note": rng.choice(["=cmd", "plain", "a,b", 'say "hi"', ""], n)})
-    monkeypatch.setattr(csvio, "_WRITE_THREADS", 3)
-    parallel = csvio.to_csv_bytes(frame)
-    monkeypatch.setattr(csvio, "_WRITE_THREADS", 1)
-    assert parallel == csvio.to_csv_bytes(frame)
+    monkeypatch.setattr(csv_write, "_WRITE_THREADS", 3)
+    parallel = csv_write.to_csv_bytes(frame)
+    monkeypatch.setattr(csv_write, "_WRITE_THREADS", 1)
+    assert parallel == csv_write.to_csv_bytes(frame)
     assert parallel.count(b"\n") == n + 1 and parallel.startswith(b"\"id\",\"risk\",\"note\"\n\"E0\",")

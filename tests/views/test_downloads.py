@@ -1,4 +1,4 @@
-"""Every CSV Lantern hands out goes through core.data.csvio.to_csv_bytes, which neutralises spreadsheet formulas.
+"""Every CSV Lantern hands out goes through core.data.csv_write.to_csv_bytes, which neutralises spreadsheet formulas.
 
 A cell such as ``=HYPERLINK(...)`` in an uploaded identifier column would run as a formula
 when a colleague opens the downloaded CSV in a spreadsheet. The source scans find every
@@ -30,7 +30,7 @@ PLAIN_NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 
 #: ``.to_csv(`` outside to_csv_bytes, each with why it is not a download of user data.
 OTHER_CSV_WRITERS = {
-    ("core/data/csvio.py", "to_csv_bytes"),  # the one writer for downloads and the batch CLI
+    ("core/data/csv_write.py", "to_csv_bytes"),  # the one writer for downloads and the batch CLI
     ("core/synthetic/generator.py", "write_csv"),  # writes the synthetic demo cohort Lantern generates itself
     ("core/training/train.py", "main"),  # synthetic frame -> bytes -> read_csv_bytes, in memory, never handed out
 }
