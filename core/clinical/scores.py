@@ -4,7 +4,7 @@ Both are computed from canonical columns so the app can report them next to the 
 the same patients and the same outcome (they were each built for a slightly different
 outcome; see :func:`predicts`).
 
-Sources (see /work/shared/clinical-reference.md, section 1):
+Sources:
 
 - LACE index: van Walraven C et al. Derivation and validation of an index to predict early
   death or unplanned readmission after discharge from hospital to the community.

@@ -1,6 +1,6 @@
 """Find columns that look like direct identifiers before an upload is used for anything.
 
-HIPAA Safe Harbor (45 CFR 164.514(b)(2); /work/shared/clinical-reference.md section 7)
+HIPAA Safe Harbor (45 CFR 164.514(b)(2))
 lists 18 kinds of identifier. A quality team exporting a cohort often leaves some in
 (a name column, an MRN, a phone number), and Lantern does not need any of them: the model
 only reads the schema's columns. So the upload screen looks for identifier-like columns
