@@ -91,14 +91,19 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
+from core.clinical.codes import Lab
 from core.data.schema import Schema
-from core.interop.fhir_clinical import map_comorbidities, map_history, map_labs, map_primary_diagnosis, map_procedure
-from core.interop.fhir_codes import LABS, NOT_FROM_FHIR, Lab
-from core.interop.fhir_encounter import index_encounter, map_encounter, map_patient, stay_times
-from core.interop.fhir_read import FhirError, check_one_patient, parse_time, read_bundle, the_patient
+from core.interop.fhir_clinical import map_history, map_labs, map_procedure
+from core.interop.fhir_codes import LABS, NOT_FROM_FHIR
+from core.interop.fhir_conditions import map_comorbidities, map_primary_diagnosis
+from core.interop.fhir_encounter import index_encounter, stay_times, sub_encounters
+from core.interop.fhir_read import FhirError, check_one_patient, parse_time, read_bundle, search_state, the_patient
 from core.interop.fhir_row import FhirMapping, Row
+from core.interop.fhir_stay import map_patient, map_stay
 
 __all__ = ("LABS", "NOT_FROM_FHIR", "FhirError", "FhirMapping", "Lab", "bundle_to_patient", "parse_time")
+
+_SEARCHED_TYPES = ("Condition", "Procedure", "Encounter")
 
 
 def bundle_to_patient(
@@ -122,18 +127,44 @@ def bundle_to_patient(
     if ignored:
         shown = ", ".join(f"{n} {k}" for k, n in sorted(ignored.items()))
         row.warn(f"Resources Lantern does not use were ignored ({shown}).")
+    _searched(bundle_json, complete, row)
     encounters = by_type.get("Encounter", [])
     index = index_encounter(encounters, encounter_id, row)
+    parts = sub_encounters(encounters, index)
     admit, discharge = stay_times(index, now, row)
     map_patient(patient.resource, discharge, row)
-    if index is not None:
-        map_encounter(index.resource, admit, discharge, row)
     conditions = by_type.get("Condition", [])
-    map_comorbidities(conditions, discharge, "Condition" in complete, row)
+    map_comorbidities(conditions, discharge, _how(row, "Condition"), row)
     if index is not None:
-        map_primary_diagnosis(index.resource, conditions, row)
-    map_procedure(by_type.get("Procedure", []), index, admit, discharge, "Procedure" in complete, row)
+        map_stay(index, parts, encounters, admit, discharge, row)
+        map_primary_diagnosis(index, parts, conditions, row)
+    stay = [index, *parts] if index is not None else []
+    map_procedure(by_type.get("Procedure", []), stay, admit, discharge, _how(row, "Procedure"), row)
     map_labs(by_type.get("Observation", []), admit, discharge, row)
-    prior = [e for e in encounters if e is not index]
-    map_history(prior, index, admit, "Encounter" in complete, row)
+    prior = [e for e in encounters if e is not index and e not in parts]
+    map_history(prior, index, admit, _how(row, "Encounter"), row)
+    for name in NOT_FROM_FHIR:
+        row.not_recorded(name, "not taken from FHIR by Lantern")
     return row.result()
+
+
+def _searched(bundle_json: dict[str, Any], complete: Collection[str], row: Row) -> None:
+    """Per resource type, whether its search is known complete and how (``row.searched``)."""
+    whole, paged = search_state(bundle_json)
+    for kind in _SEARCHED_TYPES:
+        if kind in paged:
+            row.searched[kind] = "incomplete: a searchset with a next link (only its first page was sent)"
+            row.warn(f"The {kind} search came with a 'next' link: only its first page was sent, so {kind}s "
+                     "that are not in it are not recorded rather than none.")
+        elif kind in complete:
+            row.searched[kind] = "complete search supplied by the caller"
+        elif kind in whole:
+            row.searched[kind] = "complete search: a searchset without a next link"
+        else:
+            row.searched[kind] = "not known to be complete"
+
+
+def _how(row: Row, kind: str) -> str | None:
+    """How the search for ``kind`` is known to be complete, or ``None`` when it is not."""
+    how = row.searched.get(kind, "")
+    return how if how.startswith("complete") else None
