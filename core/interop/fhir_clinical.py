@@ -31,7 +31,6 @@ from core.interop.fhir_read import (
     is_emergency,
     is_inpatient,
     parse_time,
-    period_of,
     plural,
     reference_of,
     refers_to,
@@ -158,7 +157,7 @@ def map_history(prior: list[Item], index: Item | None, admit: datetime | None, s
         res = item.resource
         if status_code(res) in SKIPPED_ENCOUNTER_STATUS:
             continue
-        start = period_of(res)[0]
+        start = item.period[0]
         if start is None:
             undated += 1
             continue

@@ -4,7 +4,8 @@ Every coding of a Condition is looked up in the terminology tables (``codes.char
 ICD-10 (WHO, CM, GM with its marks), ICD-9-CM and the curated SNOMED CT sets. A Condition is
 *known* when at least one of its codings is known; its categories are the union over its known
 codings. Conditions that are refuted, unconfirmed, provisional, differential or entered in
-error are not used, nor are those recorded (or with onset) after discharge.
+error are not used, nor are those recorded (or with onset) after discharge. clinicalStatus is
+not used: Charlson counts history, so a resolved cancer or a past infarction still counts.
 
 When a flag is 1, 0 or not recorded (the rule, also stated in each feature's provenance):
 

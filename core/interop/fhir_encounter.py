@@ -25,7 +25,6 @@ from core.interop.fhir_read import (
     encounter_kind,
     is_emergency,
     is_inpatient,
-    period_of,
     plural,
     reference_of,
     refers_to,
@@ -46,7 +45,7 @@ def _usable(item: Item) -> bool:
 
 
 def _ended(item: Item) -> bool:
-    return period_of(item.resource)[1] is not None and status_code(item.resource) not in OPEN_ENCOUNTER_STATUS
+    return item.period[1] is not None and status_code(item.resource) not in OPEN_ENCOUNTER_STATUS
 
 
 def part_of(item: Item, encounters: list[Item]) -> Item | None:
@@ -83,7 +82,7 @@ def index_encounter(encounters: list[Item], encounter_id: str | None, row: Row) 
         return None
     row.index_stay_found = True
     far_past = datetime.min.replace(tzinfo=UTC)
-    return max(ended, key=lambda e: period_of(e.resource)[0] or far_past)
+    return max(ended, key=lambda e: e.period[0] or far_past)
 
 
 def _is_sub_encounter(item: Item, encounters: list[Item]) -> bool:
@@ -145,7 +144,7 @@ def lead_in(encounters: list[Item], index: Item, admit: datetime | None) -> tupl
             continue
         if part_of(e, [index]) is index or part_of(index, [e]) is e:
             return e, "linked to the stay by partOf"
-        start, end = period_of(e.resource)
+        start, end = e.period
         if admit is None or start is None or not admit - LEADING_ED_VISIT <= start <= admit:
             continue
         last = end or start
@@ -161,7 +160,7 @@ def stay_times(index: Item | None, now: datetime | None, row: Row) -> tuple[date
     """Admission and discharge times of the index stay; an open stay ends ``now``, with a warning."""
     if index is None:
         return None, None
-    admit, discharge = period_of(index.resource)
+    admit, discharge = index.period
     if admit is None:
         row.warn("The Encounter has no period.start, so length of stay and the prior-visit counts are not recorded.")
     if discharge is None:

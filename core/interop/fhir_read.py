@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from core.clinical import codes
@@ -151,14 +152,19 @@ class Item:
     resource: dict[str, Any]
     full_url: str | None
 
-    @property
+    @cached_property
     def rid(self) -> str | None:
         rid = self.resource.get("id")
         return str(rid) if rid is not None else None
 
-    @property
+    @cached_property
     def kind(self) -> str:
         return str(self.resource.get("resourceType"))
+
+    @cached_property
+    def period(self) -> tuple[datetime | None, datetime | None]:
+        """``period_of`` the resource, read once (encounters are compared with each other many times)."""
+        return period_of(self.resource)
 
 
 def read_bundle(bundle_json: object) -> tuple[dict[str, list[Item]], dict[str, int]]:
@@ -222,6 +228,7 @@ def search_state(bundle_json: dict[str, Any]) -> tuple[frozenset[str], frozenset
 
 def _search_state(bundle: dict[str, Any], whole: set[str], paged: set[str]) -> None:
     kinds: set[str] = set()
+    searchset = bundle.get("type") == "searchset"
     for entry in as_list(bundle.get("entry")):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict):
@@ -229,10 +236,12 @@ def _search_state(bundle: dict[str, Any], whole: set[str], paged: set[str]) -> N
         if resource.get("resourceType") == "Bundle":
             _search_state(resource, whole, paged)
             continue
+        if not searchset:
+            continue
         search = entry.get("search") if isinstance(entry.get("search"), dict) else {}
         if search.get("mode") in (None, "match"):  # 'include'd resources are not results of the search
             kinds.add(str(resource.get("resourceType")))
-    if bundle.get("type") == "searchset":
+    if searchset:
         (paged if _has_next(bundle) else whole).update(kinds & KNOWN_TYPES)
 
 

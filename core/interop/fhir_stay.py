@@ -16,7 +16,7 @@ from typing import Any
 from core.clinical import codes
 from core.interop.fhir_codes import SERVICE_CODES, SERVICE_WORDS
 from core.interop.fhir_encounter import lead_in
-from core.interop.fhir_read import Item, codes_of, codings, parse_time, period_of, plural, texts_of
+from core.interop.fhir_read import Item, codes_of, codings, parse_time, plural, texts_of
 from core.interop.fhir_row import INFERRED, Row
 
 
@@ -132,7 +132,7 @@ def _service(enc: dict[str, Any], parts: list[Item], row: Row) -> None:
     """The stay's service; from the department sub-encounter that ended last when the stay has none."""
     concept, source = enc.get("serviceType"), "Encounter.serviceType"
     if not concept:
-        dated = [(period_of(p.resource)[1] or period_of(p.resource)[0], i, p) for i, p in enumerate(parts)
+        dated = [(p.period[1] or p.period[0], i, p) for i, p in enumerate(parts)
                  if p.resource.get("serviceType")]
         if dated:
             last = max(dated, key=lambda t: (t[0] is not None, t[0] or datetime.min, t[1]))[2]
