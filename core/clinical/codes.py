@@ -168,15 +168,13 @@ def tables() -> Mapping[str, TableInfo]:
     return MappingProxyType({name: table_info(name) for name in TABLE_NAMES})
 
 
-def _expand(entry: str) -> tuple[str, ...]:
+def expand_entry(entry: str) -> tuple[str, ...]:
     """'I42.5-I42.9' -> ('I425', ..., 'I429'); 'I50' -> ('I50',). Range ends have equal length."""
     if "-" not in entry:
         return (entry.replace(".", ""),)
     lo, hi = (part.replace(".", "") for part in entry.split("-"))
-    digits_from = next(i for i, ch in enumerate(lo) if lo[i:].isdigit())
-    width = len(lo) - digits_from
-    stem = lo[:digits_from]
-    return tuple(stem + str(k).zfill(width) for k in range(int(lo[digits_from:]), int(hi[digits_from:]) + 1))
+    at = next(i for i in range(len(lo)) if lo[i:].isdigit())  # where the numeric part of the range starts
+    return tuple(lo[:at] + str(k).zfill(len(lo) - at) for k in range(int(lo[at:]), int(hi[at:]) + 1))
 
 
 @cache
@@ -185,9 +183,14 @@ def _icd_prefixes(table: str) -> Mapping[str, frozenset[str]]:
     found: dict[str, set[str]] = {}
     for category, entries in _load(table)["categories"].items():
         for entry in entries:
-            for prefix in _expand(entry):
+            for prefix in expand_entry(entry):
                 found.setdefault(prefix, set()).add(category)
     return MappingProxyType({prefix: frozenset(cats) for prefix, cats in found.items()})
+
+
+def charlson_entries(table: str = "charlson_icd10") -> Mapping[str, tuple[str, ...]]:
+    """The Charlson table's entries per category, as written in the file (prefixes and ranges)."""
+    return _load(table)["categories"]
 
 
 @cache
@@ -368,8 +371,7 @@ def labs() -> Mapping[str, Lab]:
     for feature, spec in _load("labs_loinc")["labs"].items():
         factors = {_unit_key(spelling): float(unit["factor"])
                    for ucum, unit in spec["units"].items() for spelling in (ucum, *unit["aliases"])}
-        out[feature] = Lab(feature, spec["label"], spec["unit"], spec["loinc"],
-                           MappingProxyType(factors))
+        out[feature] = Lab(feature, spec["label"], spec["unit"], spec["loinc"], MappingProxyType(factors))
     return MappingProxyType(out)
 
 
@@ -384,10 +386,8 @@ def lab_for_loinc(code: object) -> Lab | None:
 
 
 def convert(value: float, ucum_unit: object, lab: Lab | str) -> float | None:
-    """A result in ``ucum_unit`` -> the lab feature's unit, exactly (decimal arithmetic, so 135 g/L is 13.5).
-
-    ``None`` when the unit is not one this lab accepts (the result is then not recorded).
-    """
+    """A result in ``ucum_unit`` -> the lab feature's unit, exactly (decimal arithmetic: 135 g/L is 13.5);
+    ``None`` when the unit is not one this lab accepts (the result is then not recorded)."""
     if isinstance(lab, str):
         if lab not in labs():
             raise TerminologyError(f"'{lab}' is not a lab feature of the terminology tables; "

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
+from core.clinical import codes
 from core.interop.fhir_codes import KNOWN_TYPES
 
 
@@ -44,14 +46,14 @@ def parse_time(value: object) -> datetime | None:
     return moment if _YEARS[0] <= moment.year <= _YEARS[1] else None
 
 
-def _codings(concept: object) -> list[dict[str, Any]]:
+def codings(concept: object) -> list[dict[str, Any]]:
     """Codings of a CodeableConcept, a Coding, a CodeableReference or a list of any of them."""
     if isinstance(concept, list):
-        return [c for item in concept for c in _codings(item)]
+        return [c for item in concept for c in codings(item)]
     if not isinstance(concept, dict):
         return []
     if "concept" in concept:
-        return _codings(concept["concept"])
+        return codings(concept["concept"])
     if "coding" in concept:
         return [c for c in as_list(concept.get("coding")) if isinstance(c, dict)]
     return [concept] if "code" in concept else []
@@ -71,14 +73,14 @@ def texts_of(concept: object) -> list[str]:
     if "concept" in concept:
         return texts_of(concept["concept"])
     out = [concept["text"]] if isinstance(concept.get("text"), str) else []
-    out += [c["display"] for c in _codings(concept) if isinstance(c.get("display"), str)]
+    out += [c["display"] for c in codings(concept) if isinstance(c.get("display"), str)]
     return out
 
 
 def codes_of(concept: object, system_part: str | None = None) -> list[str]:
     """Codes of a concept, optionally only those whose system URL contains ``system_part``."""
     return [
-        str(c["code"]) for c in _codings(concept)
+        str(c["code"]) for c in codings(concept)
         if c.get("code") is not None and (system_part is None or system_part in str(c.get("system", "")).lower())
     ]
 
@@ -94,8 +96,26 @@ def status_code(resource: dict[str, Any], key: str = "status") -> str:
 
 def encounter_class(encounter: dict[str, Any]) -> str:
     """An Encounter's class code in upper case (``IMP``, ``EMER``...), or ''."""
-    codes = codes_of(encounter.get("class"))
-    return codes[0].upper() if codes else ""
+    found = codes_of(encounter.get("class"))
+    return found[0].upper() if found else ""
+
+
+def encounter_kind(encounter: dict[str, Any]) -> codes.EncounterClass | None:
+    """The first class coding of an Encounter that the encounter-class table knows, or ``None``."""
+    return next((known for code in codes_of(encounter.get("class"))
+                 if (known := codes.encounter_class(code)) is not None), None)
+
+
+def is_inpatient(encounter: dict[str, Any]) -> bool:
+    """Whether an Encounter's class is an inpatient one (IMP, ACUTE, NONAC in the table)."""
+    kind = encounter_kind(encounter)
+    return kind is not None and kind.inpatient
+
+
+def is_emergency(encounter: dict[str, Any]) -> bool:
+    """Whether an Encounter's class is emergency (EMER)."""
+    kind = encounter_kind(encounter)
+    return kind is not None and kind.kind == "emergency"
 
 
 def period_of(resource: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
@@ -132,14 +152,19 @@ class Item:
     resource: dict[str, Any]
     full_url: str | None
 
-    @property
+    @cached_property
     def rid(self) -> str | None:
         rid = self.resource.get("id")
         return str(rid) if rid is not None else None
 
-    @property
+    @cached_property
     def kind(self) -> str:
         return str(self.resource.get("resourceType"))
+
+    @cached_property
+    def period(self) -> tuple[datetime | None, datetime | None]:
+        """``period_of`` the resource, read once (encounters are compared with each other many times)."""
+        return period_of(self.resource)
 
 
 def read_bundle(bundle_json: object) -> tuple[dict[str, list[Item]], dict[str, int]]:
@@ -182,6 +207,42 @@ def _collect(bundle: dict[str, Any], by_type: dict[str, list[Item]], ignored: di
             by_type.setdefault(item.kind, []).append(item)
         else:
             ignored[item.kind] = ignored.get(item.kind, 0) + 1
+
+
+def _has_next(bundle: dict[str, Any]) -> bool:
+    return any(isinstance(link, dict) and link.get("relation") == "next" for link in as_list(bundle.get("link")))
+
+
+def search_state(bundle_json: dict[str, Any]) -> tuple[frozenset[str], frozenset[str]]:
+    """Resource types the Bundle itself shows searched completely, and those that came paginated.
+
+    A ``searchset`` Bundle (top level or nested) without a ``next`` link is the whole result of
+    its search, so it is complete for the types of its matches; with a ``next`` link the types it
+    holds are incomplete (only the first page was sent), whatever the caller says.
+    """
+    whole: set[str] = set()
+    paged: set[str] = set()
+    _search_state(bundle_json, whole, paged)
+    return frozenset(whole - paged), frozenset(paged)
+
+
+def _search_state(bundle: dict[str, Any], whole: set[str], paged: set[str]) -> None:
+    kinds: set[str] = set()
+    searchset = bundle.get("type") == "searchset"
+    for entry in as_list(bundle.get("entry")):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict):
+            continue
+        if resource.get("resourceType") == "Bundle":
+            _search_state(resource, whole, paged)
+            continue
+        if not searchset:
+            continue
+        search = entry.get("search") if isinstance(entry.get("search"), dict) else {}
+        if search.get("mode") in (None, "match"):  # 'include'd resources are not results of the search
+            kinds.add(str(resource.get("resourceType")))
+    if searchset:
+        (paged if _has_next(bundle) else whole).update(kinds & KNOWN_TYPES)
 
 
 def the_patient(by_type: dict[str, list[Item]]) -> Item:

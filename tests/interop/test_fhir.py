@@ -18,6 +18,8 @@ from core.scoring.engine import Engine
 from tests import fhir_fixtures as fx
 
 NOT_FROM_FHIR = ["insurance", "n_medications", "followup_within_7d", "med_reconciliation"]
+#: The searches a whole-record export or a full CDS Hooks prefetch stands for: absence there is data.
+SEARCHED = {"Condition", "Procedure", "Encounter"}
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +34,7 @@ def _map(bundle: dict[str, Any], schema: Schema, **kw: Any) -> fhir.FhirMapping:
 # ---- the fixture bundles -----------------------------------------------------------------------------
 
 def test_complete_bundle_maps_to_expected_row(schema: Schema) -> None:
-    m = _map(fx.complete_bundle(), schema)
+    m = _map(fx.complete_bundle(), schema, complete=SEARCHED)
     assert set(m.values) == set(schema.names)
     assert m.values == {n: fx.COMPLETE_EXPECTED[n] for n in schema.names}
     assert m.missing == [n for n in schema.names if n in NOT_FROM_FHIR]
@@ -40,11 +42,13 @@ def test_complete_bundle_maps_to_expected_row(schema: Schema) -> None:
     assert m.sources["hemoglobin_g_dl"].startswith("Observation LOINC 718-7")
     assert m.sources["admission_type"] == "Encounter.priority"
     assert "converted" not in m.sources["hemoglobin_g_dl"]
-    assert any("without an ICD-10 code" in w for w in m.warnings)  # the SNOMED-only Condition
+    assert m.status["cm_chf"] == "recorded" and m.status["cm_mi"] == "absent (complete search)"
+    assert m.index_stay_found and m.searched["Condition"] == "complete search supplied by the caller"
+    assert not any("no code Lantern knows" in w for w in m.warnings)  # the SNOMED-only Condition is known
 
 
 def test_complete_bundle_scores_without_rejection_or_unseen_categories(engine: Engine) -> None:
-    m = _map(fx.complete_bundle(), engine.schema)
+    m = _map(fx.complete_bundle(), engine.schema, complete=SEARCHED)
     result = engine.patient(m.values)
     assert result.rejected == ""
     assert 0 < result.risk < 1
@@ -55,7 +59,7 @@ def test_complete_bundle_scores_without_rejection_or_unseen_categories(engine: E
 
 
 def test_missing_labs_are_not_recorded(schema: Schema) -> None:
-    m = _map(fx.missing_labs_bundle(), schema)
+    m = _map(fx.missing_labs_bundle(), schema, complete=SEARCHED)
     assert m.values["hemoglobin_g_dl"] is None
     assert m.values["sodium_mmol_l"] is None
     assert {"hemoglobin_g_dl", "sodium_mmol_l"} <= set(m.missing)
@@ -125,7 +129,7 @@ def test_a_bundle_with_only_the_patient_is_mostly_not_recorded(schema: Schema) -
 
 def test_open_encounter_uses_now_as_discharge(schema: Schema) -> None:
     now = datetime(2024, 3, 5, 9, 0, tzinfo=UTC)
-    m = _map(fx.bundle([fx.patient(), fx.index_encounter(end=None)]), schema, now=now)
+    m = _map(fx.bundle([fx.patient(), fx.index_encounter(end=None)]), schema, now=now, encounter_id=fx.ENCOUNTER_ID)
     assert m.values["length_of_stay_days"] == 4
     assert m.values["age"] == 75
     assert any("no end yet" in w and "2024-03-05" in w for w in m.warnings)
@@ -201,14 +205,14 @@ def test_prior_visit_windows_and_exclusions(schema: Schema) -> None:
         fx.encounter("e2", "2024-03-01T02:00:00Z", None, "EMER"),  # 12 h before: led to the stay
         fx.encounter("e3", "2024-04-01T02:00:00Z", None, "EMER"),  # after admission
     ]
-    m = _map(fx.bundle([fx.patient(), fx.index_encounter(), *prior]), schema)
+    m = _map(fx.bundle([fx.patient(), fx.index_encounter(), *prior]), schema, complete=SEARCHED)
     assert m.values["admissions_12m"] == 2
     assert m.values["ed_visits_6m"] == 1
 
 
 def test_index_encounter_is_the_latest_inpatient_stay_without_an_id(schema: Schema) -> None:
     older = fx.encounter("old", "2023-06-10T08:00:00Z", "2023-06-12T08:00:00Z", "IMP")
-    m = _map(fx.bundle([fx.patient(), older, fx.index_encounter()]), schema)
+    m = _map(fx.bundle([fx.patient(), older, fx.index_encounter()]), schema, complete=SEARCHED)
     assert m.values["length_of_stay_days"] == 6
     assert m.values["admissions_12m"] == 1
     with pytest.raises(FhirError, match="no Encounter with id 'nope'"):
@@ -218,14 +222,15 @@ def test_index_encounter_is_the_latest_inpatient_stay_without_an_id(schema: Sche
 def test_procedures_during_the_stay_only(schema: Schema) -> None:
     old = fx.procedure("p", "80146002", "Appendectomy", "2015-06-01T10:00:00Z")
     base = [fx.patient(), fx.index_encounter()]
-    assert _map(fx.bundle([*base, old]), schema).values["procedure_during_stay"] == 0
+    assert _map(fx.bundle([*base, old]), schema).values["procedure_during_stay"] is None  # not searched
+    assert _map(fx.bundle([*base, old]), schema, complete=SEARCHED).values["procedure_during_stay"] == 0
     assert _map(fx.bundle(base), schema).values["procedure_during_stay"] is None
     assert _map(fx.bundle(base), schema, complete={"Procedure"}).values["procedure_during_stay"] == 0
     linked = fx.procedure("q", "1", "Line insertion", "not a date")
     linked["encounter"] = {"reference": f"Encounter/{fx.ENCOUNTER_ID}"}
     assert _map(fx.bundle([*base, linked]), schema).values["procedure_during_stay"] == 1
     void = fx.procedure("v", "1", "Echo", "2024-03-02T10:00:00Z", status="not-done")
-    assert _map(fx.bundle([*base, void]), schema).values["procedure_during_stay"] == 0
+    assert _map(fx.bundle([*base, void]), schema, complete=SEARCHED).values["procedure_during_stay"] == 0
 
 
 def test_conditions_absent_unless_searched(schema: Schema) -> None:
