@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from core.model.bundle import Bundle
+from core.model.manifest import Target
 
 TEXT_DIR = Path(__file__).with_name("text")
 LICENCE = "MIT"
@@ -125,10 +126,9 @@ def _int(x: Any) -> str:
     return f"{int(x):,}" if _finite(x) else NOT_AVAILABLE
 
 
-def horizon_text(manifest: Mapping[str, Any]) -> str:
+def horizon_text(target: Target) -> str:
     """The prediction horizon named in the outcome label, definition or column, if any."""
-    target = manifest.get("target", {})
-    for source in (target.get("label", ""), target.get("definition", ""), target.get("column", "")):
+    for source in (target.label, target.definition, target.column):
         m = re.search(r"(\d+)\s*[- ]?\s*(?:days?\b|d\b)", str(source), flags=re.IGNORECASE)
         if m:
             return f"{int(m.group(1))} days after discharge"
@@ -140,19 +140,16 @@ def horizon_text(manifest: Mapping[str, Any]) -> str:
 
 def _summary(b: Bundle) -> Section:
     m, mf = b.metrics, b.manifest
-    target = mf.get("target", {})
-    outcome = target.get("label") or b.schema.target_label or str(target.get("column", "the outcome"))
-    model = mf.get("model", {})
+    outcome = mf.target.label or b.schema.target_label or mf.target.column
     facts = (
         ("Model", f"{b.name}, version {b.version}"),
-        ("Predicts", f"{outcome} (horizon: {horizon_text(mf)})"),
-        ("Model type", f"{model.get('family', NOT_AVAILABLE)} with {_int(model.get('n_features'))} inputs"),
-        ("Held-out patients", f"{_int(m.get('n_test'))} discharges, {_int(m.get('events_test'))} events"),
-        ("Discrimination (AUC)", f"{_num(m.get('auc'))} ({_ci(*(m.get('auc_ci') or [None, None]))})"),
-        ("Calibration", f"slope {_num(m.get('calibration_slope'), 2)}, intercept "
-                        f"{_num(m.get('calibration_intercept'), 2)}, observed/expected "
-                        f"{_num(m.get('observed_expected'), 2)}"),
-        ("Trained", str(mf.get("created", NOT_AVAILABLE))),
+        ("Predicts", f"{outcome} (horizon: {horizon_text(mf.target)})"),
+        ("Model type", f"{mf.model.family} with {_int(mf.model.n_features)} inputs"),
+        ("Held-out patients", f"{_int(m.n_test)} discharges, {_int(m.events_test)} events"),
+        ("Discrimination (AUC)", f"{_num(m.auc)} ({_ci(*m.auc_ci)})"),
+        ("Calibration", f"slope {_num(m.calibration_slope, 2)}, intercept {_num(m.calibration_intercept, 2)}, "
+                        f"observed/expected {_num(m.observed_expected, 2)}"),
+        ("Trained", mf.created),
     )
     return Section("Summary", (
         Text("Lantern estimates the risk of the outcome below for one patient at discharge. It supports, and does "
@@ -166,13 +163,12 @@ def _intended_use(b: Bundle) -> Section:
 
 
 def _outcome(b: Bundle) -> Section:
-    target = b.manifest.get("target", {})
+    target = b.manifest.target
     facts = (
-        ("Outcome", str(target.get("label") or b.schema.target_label or NOT_AVAILABLE)),
-        ("Definition", str(target.get("definition", NOT_AVAILABLE))),
-        ("Horizon", horizon_text(b.manifest)),
-        ("Source column and event value", f"{target.get('column', b.schema.target)} = "
-                                          f"{target.get('positive', b.schema.positive)}"),
+        ("Outcome", target.label or b.schema.target_label or NOT_AVAILABLE),
+        ("Definition", target.definition),
+        ("Horizon", horizon_text(target)),
+        ("Source column and event value", f"{target.column} = {target.positive}"),
         ("When predicted", "at discharge, from the inputs listed under Predictors"),
     )
     return Section("Outcome", (Facts(facts),))
@@ -189,44 +185,38 @@ def _source_text(source: Mapping[str, Any]) -> str:
 
 
 def _data(b: Bundle) -> Section:
-    data = b.manifest.get("data", {})
-    source = data.get("source", {}) or {}
-    dates = data.get("dates", {}) or {}
-    fp = data.get("fingerprint", {}) or {}
-    splits = b.manifest.get("splits", {})
-    used = sum(int(splits.get(k, {}).get("rows", 0)) for k in ("train", "test"))
-    left_out = int(fp.get("rows", used)) - used
+    data, splits = b.manifest.data, b.manifest.splits
+    dates, fp = data.dates, data.fingerprint
+    used = splits.train.rows + splits.test.rows
     facts = [
-        ("Source", _source_text(source)),
-        ("Dates", f"{dates['from']} to {dates['to']} ({dates.get('column', 'date')})" if dates.get("from")
+        ("Source", _source_text(data.source)),
+        ("Dates", f"{dates.start} to {dates.end} ({dates.column})" if dates and dates.start
          else "not recorded in the bundle"),
-        ("Sites", ", ".join(map(str, data.get("sites") or [])) or "not recorded in the bundle"),
-        ("Eligibility", f"every row with a recorded outcome: {_int(fp.get('rows'))} rows, of which {_int(used)} "
-                        f"were used and {_int(left_out)} left out for impossible or unreadable values"),
+        ("Sites", ", ".join(data.sites) or "not recorded in the bundle"),
+        ("Eligibility", f"every row with a recorded outcome: {_int(fp.rows)} rows, of which {_int(used)} "
+                        f"were used and {_int(fp.rows - used)} left out for impossible or unreadable values"),
         ("Unit of analysis", "one row per discharge"
-         + (f"; patients identified by {data['group_column']}" if data.get("group_column") else "")),
-        ("Data fingerprint (sha256)", str(fp.get("sha256", NOT_AVAILABLE))),
+         + (f"; patients identified by {data.group_column}" if data.group_column else "")),
+        ("Data fingerprint (sha256)", fp.sha256),
     ]
     blocks: list[Block] = [Facts(tuple(facts))]
-    if source.get("kind") == "synthetic":
+    if data.source.get("kind") == "synthetic":
         blocks.append(Text("These data are synthetic: the numbers in this card show how the model and the card "
                            "work, not how the model performs on real patients."))
     return Section("Data", tuple(blocks))
 
 
 def _splits(b: Bundle) -> Section:
-    splits = b.manifest.get("splits", {})
-    rows = []
-    for key, name in (("train", "Training"), ("test", "Held-out test")):
-        s = splits.get(key, {})
-        rows.append((name, _int(s.get("rows")), _int(s.get("events")), _pct(s.get("event_rate"))))
-    method = str(splits.get("method", "by row"))
+    splits = b.manifest.splits
+    rows = tuple((name, _int(s.rows), _int(s.events), _pct(s.event_rate))
+                 for s, name in ((splits.train, "Training"), (splits.test, "Held-out test")))
+    method = splits.method
     grouped = method.startswith("grouped")
-    text = (f"Split {method}, {_pct(splits.get('test_share'), 0)} held out (seed {splits.get('seed', NOT_AVAILABLE)}); "
+    text = (f"Split {method}, {_pct(splits.test_share, 0)} held out (seed {splits.seed}); "
             + ("no patient is in both sets." if grouped else
                "no patient column was given, so a patient with several discharges may be in both sets, which can "
                "make the held-out numbers optimistic."))
-    return Section("Patients and events", (Table(("Set", "Discharges", "Events", "Event rate"), tuple(rows)),
+    return Section("Patients and events", (Table(("Set", "Discharges", "Events", "Event rate"), rows),
                                            Text(text)))
 
 
@@ -249,9 +239,8 @@ def _predictors(b: Bundle) -> Section:
     if never:
         blocks.append(Text("Kept for identification or analytics only, never used to predict: "
                            + ", ".join(never) + "."))
-    notes = b.manifest.get("schema_notes") or []
-    if notes:
-        blocks.append(Bullets(tuple(str(n) for n in notes)))
+    if b.manifest.schema_notes:
+        blocks.append(Bullets(b.manifest.schema_notes))
     return Section("Predictors", tuple(blocks))
 
 
@@ -264,23 +253,20 @@ def _params(params: Mapping[str, Any]) -> str:
 
 
 def _development(b: Bundle) -> Section:
-    model = b.manifest.get("model", {})
-    cal = model.get("calibration", {}) or {}
-    rows = []
-    for c in b.manifest.get("comparison", []) or []:
-        rows.append((
-            str(c.get("family", "")), _params(c.get("params", {})),
-            f"{_num(c.get('cv_auc'))} ± {_num(c.get('cv_auc_sd'))}", _num(c.get("cv_log_loss"), 4),
-            f"{c.get('explain_cost', 0):,.0f}" if _finite(c.get("explain_cost")) else NOT_AVAILABLE,
-            "chosen" if c.get("selected") else "",
-        ))
-    recal = ("applied" if cal.get("applied") else "not needed") + (
-        f" ({cal.get('method', '')}; cross-validated slope {_num(cal.get('slope_before'), 2)}, "
-        f"intercept {_num(cal.get('intercept_before'), 2)} before)")
+    model = b.manifest.model
+    cal = model.calibration
+    rows = [
+        (c.family, _params(c.params), f"{_num(c.cv_auc)} ± {_num(c.cv_auc_sd)}", _num(c.cv_log_loss, 4),
+         f"{c.explain_cost:,.0f}", "chosen" if c.selected else "")
+        for c in b.manifest.comparison
+    ]
+    recal = ("applied" if cal.applied else "not needed") + (
+        f" ({cal.method}; cross-validated slope {_num(cal.slope_before, 2)}, "
+        f"intercept {_num(cal.intercept_before, 2)} before)")
     facts = (
-        ("Model type", str(model.get("family", NOT_AVAILABLE))),
-        ("Settings", _params(model.get("params", {}))),
-        ("Inputs", _int(model.get("n_features"))),
+        ("Model type", model.family),
+        ("Settings", _params(model.params)),
+        ("Inputs", _int(model.n_features)),
         ("Recalibration", recal),
     )
     blocks: list[Block] = [Prose(prose("development")), Facts(facts)]
@@ -296,10 +282,9 @@ def _baseline_rows(b: Bundle) -> list[dict[str, Any]]:
 
 def _discrimination(b: Bundle) -> Section:
     m = b.metrics
-    ci = m.get("auc_ci") or [None, None]
     blocks: list[Block] = [
-        Text(f"AUC (C-statistic) on {_int(m.get('n_test'))} held-out discharges with {_int(m.get('events_test'))} "
-             f"events: {_num(m.get('auc'))} ({_ci(*ci)}; bootstrap). An AUC is the chance that a patient with the "
+        Text(f"AUC (C-statistic) on {_int(m.n_test)} held-out discharges with {_int(m.events_test)} "
+             f"events: {_num(m.auc)} ({_ci(*m.auc_ci)}; bootstrap). An AUC is the chance that a patient with the "
              "outcome is given a higher risk than one without; 0.5 is chance. Published readmission models mostly "
              "reach 0.55-0.72."),
     ]
@@ -319,12 +304,12 @@ def _discrimination(b: Bundle) -> Section:
 def _calibration(b: Bundle) -> Section:
     m = b.metrics
     facts = (
-        ("Calibration slope", f"{_num(m.get('calibration_slope'), 2)} (ideal 1; below 1 means predictions too "
+        ("Calibration slope", f"{_num(m.calibration_slope, 2)} (ideal 1; below 1 means predictions too "
                               "extreme, above 1 too modest)"),
-        ("Calibration intercept", f"{_num(m.get('calibration_intercept'), 2)} (ideal 0; above 0 means risk "
+        ("Calibration intercept", f"{_num(m.calibration_intercept, 2)} (ideal 0; above 0 means risk "
                                   "under-estimated on average)"),
-        ("Observed / expected events", f"{_num(m.get('observed_expected'), 2)} (ideal 1)"),
-        ("Brier score", f"{_num(m.get('brier'))} (lower is better); scaled Brier {_num(m.get('scaled_brier'))}"),
+        ("Observed / expected events", f"{_num(m.observed_expected, 2)} (ideal 1)"),
+        ("Brier score", f"{_num(m.brier)} (lower is better); scaled Brier {_num(m.scaled_brier)}"),
     )
     rows = tuple(
         (_pct(r.get("mean_predicted")), _pct(r.get("observed")), f"{_pct(r.get('lo'))}-{_pct(r.get('hi'))}",
@@ -355,8 +340,7 @@ def _decision_table(records: Sequence[Mapping[str, Any]], points: Iterable[float
 
 def _utility(b: Bundle) -> Section:
     records = [r for r in b.performance.get("decision_curve", []) or [] if isinstance(r, Mapping)]
-    threshold = b.manifest.get("decision_threshold", b.performance.get("threshold"))
-    points = sorted({*DECISION_POINTS, *([float(threshold)] if _finite(threshold) else [])})
+    points = sorted({*DECISION_POINTS, float(b.manifest.decision_threshold)})
     strategies, rows = _decision_table(records, points)
     blocks: list[Block] = [Text(
         "Net benefit (Vickers & Elkin 2006) = true positives/N - false positives/N x pt/(1-pt): the benefit of "
@@ -373,7 +357,7 @@ def _utility(b: Bundle) -> Section:
 
 def weaker_subgroups(b: Bundle) -> list[str]:
     """Subgroups with clearly lower discrimination or poor calibration-in-the-large, as short phrases."""
-    overall = b.metrics.get("auc")
+    overall = b.metrics.auc
     out = []
     for r in b.performance.get("subgroups", []) or []:
         reasons = []
@@ -416,12 +400,12 @@ def _subgroups(b: Bundle) -> Section:
 
 
 def _bands(b: Bundle) -> Section:
-    rows = tuple((str(x.get("name", "")), _pct(x.get("lower"), 0), _pct(x.get("upper"), 0)) for x in b.bands)
+    rows = tuple((x.name, _pct(x.lower, 0), _pct(x.upper, 0)) for x in b.manifest.risk_bands)
     conf = b.performance.get("confusion", {}) or {}
-    threshold = b.manifest.get("decision_threshold", conf.get("threshold"))
+    threshold = b.manifest.decision_threshold
     blocks: list[Block] = [
         Table(("Band", "From (risk at least)", "To (below)"), rows),
-        Text(f"How chosen: {b.manifest.get('risk_bands_method', 'not recorded in the bundle')}. A risk on a cut point "
+        Text(f"How chosen: {b.manifest.risk_bands_method}. A risk on a cut point "
              "belongs to the higher band. The cut points are for ranking and workload planning; a team should set "
              "its own threshold from its capacity and the decision curve."),
     ]
@@ -459,24 +443,23 @@ def _importance(b: Bundle, top: int = 10) -> Section:
 def automatic_warnings(b: Bundle) -> list[str]:
     """Warnings derived from the bundle's own numbers, added to the manifest's warnings."""
     m, out = b.metrics, []
-    source = (b.manifest.get("data", {}) or {}).get("source", {}) or {}
-    if source.get("kind") == "synthetic":
+    if b.manifest.data.source.get("kind") == "synthetic":
         out.append("Trained and tested on synthetic data: not evidence of performance on real patients.")
-    if _finite(m.get("auc")) and m["auc"] > 0.85:
-        out.append(f"Held-out AUC {m['auc']:.3f} is above 0.85, which for readmission usually means leakage.")
-    slope = m.get("calibration_slope")
-    if _finite(slope) and not 0.8 <= slope <= 1.2:
+    if m.auc > 0.85:
+        out.append(f"Held-out AUC {m.auc:.3f} is above 0.85, which for readmission usually means leakage.")
+    slope = m.calibration_slope
+    if not 0.8 <= slope <= 1.2:
         out.append(f"Calibration slope {slope:.2f} is outside 0.8-1.2: predicted risks may be too "
                    f"{'extreme' if slope < 1 else 'modest'} on new patients.")
-    if _finite(m.get("events_test")) and m["events_test"] < MIN_TEST_EVENTS:
-        out.append(f"Only {int(m['events_test'])} events in the held-out set (fewer than {MIN_TEST_EVENTS}): "
+    if m.events_test < MIN_TEST_EVENTS:
+        out.append(f"Only {m.events_test} events in the held-out set (fewer than {MIN_TEST_EVENTS}): "
                    "the performance estimates are imprecise.")
     return out
 
 
 def _limitations(b: Bundle) -> Section:
     blocks: list[Block] = [Prose(prose("limitations"))]
-    warnings = [str(w) for w in b.manifest.get("warnings", []) or []] + automatic_warnings(b)
+    warnings = [*b.manifest.warnings, *automatic_warnings(b)]
     if warnings:
         blocks.append(Text("Warnings for this bundle:"))
         blocks.append(Bullets(tuple(warnings)))
@@ -487,14 +470,13 @@ def _limitations(b: Bundle) -> Section:
 
 def _provenance(b: Bundle) -> Section:
     mf = b.manifest
-    versions = mf.get("versions", {}) or {}
     facts = (
         ("Name", b.name),
         ("Version", b.version),
-        ("Training date", str(mf.get("created", NOT_AVAILABLE))),
-        ("Software", ", ".join(f"{k} {v}" for k, v in versions.items()) or NOT_AVAILABLE),
+        ("Training date", mf.created),
+        ("Software", ", ".join(f"{k} {v}" for k, v in mf.versions.to_json().items())),
     )
-    rows = tuple((str(name), str(sha)) for name, sha in (mf.get("files", {}) or {}).items())
+    rows = tuple(mf.files.sha256.items())
     return Section("Version and provenance", (
         Facts(facts),
         Table(("File", "sha256"), rows, caption="Lantern refuses to load a bundle whose files do not match"),

@@ -55,7 +55,7 @@ def _curves(view: FilteredView, y: np.ndarray, p: np.ndarray, s: dict) -> None:
 
 def _threshold(engine: Engine, y: np.ndarray, p: np.ndarray) -> None:
     st.subheader("At a chosen threshold")
-    default = float(engine.bundle.manifest.get("decision_threshold") or 0.2)
+    default = float(engine.bundle.manifest.decision_threshold)
     t = st.slider("Flag patients at or above this predicted risk", 0.01, 0.90, round(default, 2), 0.01,
                   format="%.2f", key="cohort_threshold")
     c = metrics.confusion_at(y, p, t)
