@@ -27,7 +27,6 @@ from core.model.json_fields import (
     describe,
     json_key,
     read_object,
-    read_text,
     reads_with,
 )
 
@@ -183,9 +182,8 @@ def _feature_references(value: Any, where: str) -> Mapping[str, FeatureReference
     """Each input's reference, read as categorical or numeric by its ``kind``."""
     out = {}
     for name, ref in read_object(value, where).items():
-        place = child(where, name)
-        kind = read_text(read_object(ref, place).get("kind"), f"{place}.kind")
-        out[name] = (CategoricalReference if kind == "categorical" else NumericReference).read(ref, place)
+        kind = ref.get("kind") if isinstance(ref, dict) else None
+        out[name] = (CategoricalReference if kind == "categorical" else NumericReference).read(ref, child(where, name))
     return MappingProxyType(out)
 
 
