@@ -15,6 +15,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
 from types import MappingProxyType
@@ -84,7 +85,12 @@ class Bundle:
 
     @property
     def reference(self) -> dict[str, Any]:
-        """The training reference as JSON, the shape the drift functions take (a fresh copy each time)."""
+        """The training reference as JSON, the shape the drift functions and percentiles take."""
+        return dict(self._reference_json)
+
+    @cached_property
+    def _reference_json(self) -> dict[str, Any]:
+        """Written out once per bundle: the engine reads the reference for every patient it places."""
         return self.manifest.reference.to_json()
 
 
@@ -142,7 +148,7 @@ def read_manifest(path: Path) -> Manifest:
     data = _manifest_bytes(path)
     try:
         raw = json.loads(data.decode("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # bad JSON or UTF-8, a number too long to convert, nesting too deep
         raise _manifest_refused("is not valid JSON") from None
     try:
         return Manifest.from_json(raw)

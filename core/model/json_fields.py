@@ -109,6 +109,8 @@ def freeze(value: Any) -> Any:
 
 def to_json(value: Any) -> Any:
     """A read-only value (dataclass, mapping proxy, tuple) back to plain JSON types."""
+    if value is None or isinstance(value, str | int | float):  # the common case first: a manifest is mostly numbers
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return value.to_json()
     if isinstance(value, Mapping):

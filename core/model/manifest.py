@@ -223,7 +223,8 @@ class Versions(JsonRecord):
 
 
 def _file_name_problem(name: str) -> str | None:
-    if not name or name in (".", "..") or PurePosixPath(name).name != name or PureWindowsPath(name).name != name:
+    plain = PurePosixPath(name).name == name == PureWindowsPath(name).name and name.isprintable()
+    if not plain or name in (".", ".."):
         return (f"lists the file {name[:60]!r}, which is not a plain file name inside the bundle folder "
                 "(a manifest may not point elsewhere)")
     return None

@@ -107,6 +107,9 @@ CASES: list[tuple[str, Breaker, str]] = [
     ("file in a subfolder", _add_file("sub\\x.json"),
      "lists the file 'sub\\\\x.json', which is not a plain file name inside the bundle folder (a manifest may not "
      "point elsewhere)"),
+    ("file name with a control character", _add_file("model\x00.joblib"),
+     "lists the file 'model\\x00.joblib', which is not a plain file name inside the bundle folder (a manifest may "
+     "not point elsewhere)"),
     ("digest not a sha256", _edit(lambda raw: raw["files"].update({"schema.json": "abc"})),
      "has no sha256 (64 hexadecimal digits) for the file schema.json"),
     ("versions missing", _drop("versions"), "has no versions"),
@@ -177,9 +180,10 @@ def test_malformed_manifest_is_one_plain_sentence(tmp_path: Path, breaker: Break
     (b"{not json", "is not valid JSON"),
     (b"\xff\xfe{}", "is not valid JSON"),
     (("[" * 200_000 + "]" * 200_000).encode(), "is not valid JSON"),  # deeper than the parser can go
+    (b'{"files": ' + b"9" * 5000 + b"}", "is not valid JSON"),  # more digits than Python converts
     (b'{"files": {}, "pad": "' + b"x" * MAX_MANIFEST_BYTES + b'"}',
      "is larger than 1,048,576 bytes (1 MB), far more than a manifest holds, so Lantern did not read it"),
-], ids=["broken JSON", "not UTF-8", "nested too deep", "oversized"])
+], ids=["broken JSON", "not UTF-8", "nested too deep", "huge number", "oversized"])
 def test_unreadable_manifest_is_one_plain_sentence(tmp_path: Path, content: bytes, problem: str) -> None:
     bundle = tmp_path / "bundle"
     shutil.copytree(DEFAULT_BUNDLE, bundle)
