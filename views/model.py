@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.model.bundle import Bundle
+from core.model.bundle import PERFORMANCE_FILE, Bundle
 from core.reports.model_card import model_card_html, model_card_markdown, model_card_sections
 from views.components import model_card_block, model_explanations, model_header, model_performance
 from views.shared import get_engine, intended_use_line, run_guarded
@@ -20,7 +20,7 @@ def _page() -> None:
     bundle = get_engine().bundle
     st.title("Model card")
     intended_use_line()
-    key = (str(bundle.path), bundle.version, str(bundle.manifest.get("files", {}).get("performance.json", "")))
+    key = (str(bundle.path), bundle.version, bundle.manifest.files.sha256[PERFORMANCE_FILE])
     card_md, card_html = _card_texts(key, bundle)
     model_header.render(bundle, card_md, card_html)
     card, explanations, performance = st.tabs(["Model card", "Global explanations", "Held-out performance"])

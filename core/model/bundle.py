@@ -3,7 +3,8 @@
 Loading is careful because unpickling a crafted file runs arbitrary code: the manifest
 (plain JSON) is read first, the scikit-learn version it names must equal the installed
 one, and every file's sha256 must match the manifest, all before anything is unpickled.
-Any failure raises ``BundleError`` with one plain sentence.
+The manifest is parsed and checked once, here, into the typed ``Manifest``
+(core/model/manifest.py). Any failure raises ``BundleError`` with one plain sentence.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
 from types import MappingProxyType
@@ -23,13 +26,21 @@ from joblib.numpy_pickle_utils import _validate_fileobject_and_memmap
 
 from core.data.schema import Schema
 from core.model.estimator import LanternModel
+from core.model.manifest import (
+    BUNDLE_FILES,
+    MODEL_FILE,
+    PERFORMANCE_FILE,
+    SCHEMA_FILE,
+    Manifest,
+    ManifestError,
+    Metrics,
+)
 from core.project_files import project_path
 from core.settings import read_value
 
-MODEL_FILE = "model.joblib"
-SCHEMA_FILE = "schema.json"
-PERFORMANCE_FILE = "performance.json"
 MANIFEST_FILE = "manifest.json"
+#: A manifest is a few tens of kilobytes; a larger file is refused before it is parsed.
+MAX_MANIFEST_BYTES = 1 << 20
 DEFAULT_BUNDLE = project_path("artifacts", "default")
 
 #: Where the classes a bundle pickles lived before core/ had subpackages, so bundles built then still load.
@@ -53,28 +64,35 @@ class Bundle:
     path: Path
     model: LanternModel
     schema: Schema
-    manifest: dict[str, Any]
+    manifest: Manifest
     performance: dict[str, Any]
 
     @property
     def name(self) -> str:
-        return str(self.manifest.get("name", self.path.name))
+        return self.manifest.name
 
     @property
     def version(self) -> str:
-        return str(self.manifest.get("version", "unknown"))
+        return self.manifest.version
 
     @property
-    def metrics(self) -> dict[str, Any]:
-        return dict(self.manifest.get("metrics", {}))
+    def metrics(self) -> Metrics:
+        return self.manifest.metrics
 
     @property
     def bands(self) -> list[dict[str, Any]]:
-        return list(self.manifest.get("risk_bands", []))
+        """The risk bands as JSON objects (name, lower, upper), the shape band_of and band_counts take."""
+        return [band.to_json() for band in self.manifest.risk_bands]
 
     @property
     def reference(self) -> dict[str, Any]:
-        return dict(self.manifest.get("reference", {}))
+        """The training reference as JSON, the shape the drift functions and percentiles take."""
+        return dict(self._reference_json)
+
+    @cached_property
+    def _reference_json(self) -> dict[str, Any]:
+        """Written out once per bundle: the engine reads the reference for every patient it places."""
+        return self.manifest.reference.to_json()
 
 
 def sha256_file(path: Path) -> str:
@@ -91,49 +109,66 @@ def configured_bundle_path() -> Path:
 
 
 def save_bundle(
-    path: Path, model: LanternModel, manifest: dict[str, Any], performance: dict[str, Any]
-) -> dict[str, Any]:
-    """Write the bundle files, then the manifest with their sha256. Returns the manifest."""
+    path: Path, model: LanternModel, manifest: Mapping[str, Any], performance: dict[str, Any]
+) -> Manifest:
+    """Write the bundle files, then the manifest with their sha256. Returns the manifest as it will load.
+
+    ``manifest`` is every part but ``files``; it is checked as a loaded bundle's would be before it is written.
+    """
     path.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, path / MODEL_FILE, compress=3)
     model.schema.save(path / SCHEMA_FILE)
     (path / PERFORMANCE_FILE).write_text(json.dumps(performance, indent=1, allow_nan=False) + "\n", encoding="utf-8")
-    manifest = dict(manifest)
-    manifest["files"] = {name: sha256_file(path / name) for name in (MODEL_FILE, SCHEMA_FILE, PERFORMANCE_FILE)}
-    (path / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    return manifest
+    files = {name: sha256_file(path / name) for name in BUNDLE_FILES}
+    typed = Manifest.from_json({**manifest, "files": files})
+    (path / MANIFEST_FILE).write_text(json.dumps(typed.to_json(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    return typed
 
 
-def read_manifest(path: Path) -> dict[str, Any]:
+def _manifest_refused(problem: str) -> BundleError:
+    return BundleError(f"The bundle's {MANIFEST_FILE} {problem}; rebuild the bundle.")
+
+
+def _manifest_bytes(path: Path) -> bytes:
+    """The manifest's bytes, refusing a missing folder or file and anything over MAX_MANIFEST_BYTES unread."""
     file = path / MANIFEST_FILE
     if not path.is_dir():
         raise BundleError(f"No model bundle at {path}: the folder does not exist.")
     if not file.is_file():
         raise BundleError(f"{path} is not a Lantern bundle: it has no {MANIFEST_FILE}.")
+    with file.open("rb") as fh:
+        data = fh.read(MAX_MANIFEST_BYTES + 1)
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise _manifest_refused(f"is larger than {MAX_MANIFEST_BYTES:,} bytes (1 MB), far more than a manifest "
+                                "holds, so Lantern did not read it")
+    return data
+
+
+def read_manifest(path: Path) -> Manifest:
+    """Read, parse and check the bundle's manifest: the only place a manifest is checked."""
+    data = _manifest_bytes(path)
     try:
-        manifest = json.loads(file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BundleError(f"The bundle's {MANIFEST_FILE} is not valid JSON; rebuild the bundle.") from exc
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
-        raise BundleError(f"The bundle's {MANIFEST_FILE} lists no files; rebuild the bundle.")
-    return manifest
+        raw = json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError):  # bad JSON or UTF-8, a number too long to convert, nesting too deep
+        raise _manifest_refused("is not valid JSON") from None
+    try:
+        return Manifest.from_json(raw)
+    except ManifestError as exc:
+        raise _manifest_refused(str(exc)) from None
 
 
-def verify_bundle(path: Path, manifest: dict[str, Any]) -> None:
+def verify_bundle(path: Path, manifest: Manifest) -> None:
     """Refuse version skew and any file whose sha256 differs from the manifest."""
-    built_with = manifest.get("versions", {}).get("scikit-learn")
+    built_with = manifest.versions.scikit_learn
     installed = installed_version("scikit-learn")  # without importing it: scoring a linear bundle never needs it
     if built_with != installed:
         raise BundleError(
             f"This bundle was built with scikit-learn {built_with} but {installed} is installed; "
             "a model only loads safely with the version it was built with. Install that version or retrain."
         )
-    for name in (MODEL_FILE, SCHEMA_FILE, PERFORMANCE_FILE):
-        if name not in manifest["files"]:
-            raise BundleError(f"The bundle's manifest does not list {name}; rebuild the bundle.")
-    for name, expected in manifest["files"].items():
+    for name, expected in manifest.files.sha256.items():
         file = path / name
-        if Path(name).name != name or not file.is_file():
+        if not file.is_file():
             raise BundleError(f"The bundle file {name} is missing.")
         if sha256_file(file) != expected:
             raise BundleError(
@@ -161,7 +196,7 @@ def load_bundle(path: Path | None = None) -> Bundle:
     manifest = read_manifest(path)
     verify_bundle(path, manifest)
     data = (path / MODEL_FILE).read_bytes()
-    if hashlib.sha256(data).hexdigest() != manifest["files"][MODEL_FILE]:
+    if hashlib.sha256(data).hexdigest() != manifest.files.sha256[MODEL_FILE]:
         raise BundleError(
             f"The bundle file {MODEL_FILE} changed while it was being loaded. Lantern will not load it; "
             "restore the file or retrain."

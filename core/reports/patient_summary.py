@@ -186,7 +186,7 @@ def report_info(engine: Engine) -> ReportInfo:
     from core.explain.explainer import method_text
 
     bundle = engine.bundle
-    created = str(bundle.manifest.get("created", ""))
+    created = bundle.manifest.created
     return ReportInfo(
         schema=engine.schema,
         model_name=bundle.name,

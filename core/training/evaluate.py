@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,9 @@ from core.model.estimator import LanternModel
 
 LANTERN_VERSION = "0.1.0"
 SAMPLE_ROWS = 400
+#: The held-out summary numbers the manifest records, in its order (LACE and HOSPITAL AUCs follow).
+HEADLINE_METRICS = ("auc", "auc_ci", "brier", "scaled_brier", "calibration_slope", "calibration_intercept",
+                    "observed_expected")
 
 
 def _clinical_scores(frame: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -41,24 +45,57 @@ def _records(df: pd.DataFrame, digits: int = 5) -> list[dict[str, Any]]:
             clean.to_dict(orient="records")]
 
 
-def held_out(
-    model: LanternModel,
-    schema: Schema,
-    te: pd.DataFrame,
-    y_te: np.ndarray,
-    tr: pd.DataFrame,
-    y_tr: np.ndarray,
-    risk_tr: np.ndarray,
-    baseline: float,
-    seed: int,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Performance on held-out patients: (performance.json content, headline metrics)."""
+@dataclass(frozen=True)
+class Split:
+    """Training and held-out rows with their outcomes; no patient is on both sides."""
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+    y_train: np.ndarray
+    y_test: np.ndarray
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """Held-out evaluation: the content of performance.json and the headline numbers for the manifest."""
+
+    performance: dict[str, Any]
+    metrics: dict[str, Any]
+    bands: list[dict[str, Any]]
+    threshold: float
+
+
+def held_out(model: LanternModel, schema: Schema, split: Split, risk_tr: np.ndarray, seed: int) -> HeldOut:
+    """Performance on held-out patients, with the bands and flag threshold chosen from training risks."""
+    te, y_te = split.test, split.y_test
     risk = model.predict_risk(te)
     summary = metrics.summary(y_te, risk, n_boot=1000, seed=seed)
     bands = risk_bands(risk_tr)
     threshold = bands[-1]["lower"]
-    comparators_te = _clinical_scores(te)
-    comparators_tr = _clinical_scores(tr)
+    comparison, comparator_risk = _baseline_comparison(split, summary, seed)
+    subgroups = _subgroups(schema, te, y_te, risk, seed)
+    importance, sample = _explanation_sample(model, schema, te, float(risk_tr.mean()), seed)
+    performance = {
+        "n_test": len(te),
+        "threshold": threshold,
+        **_curves(y_te, risk, comparator_risk, threshold),
+        "subgroups": _records(subgroups) if len(subgroups) else [],
+        "baseline_comparison": _records(pd.DataFrame(comparison)),
+        "importance": _records(importance),
+        "explanation_sample": sample,
+    }
+    headline = {key: summary[key] for key in HEADLINE_METRICS}
+    for name in ("LACE", "HOSPITAL"):
+        headline[f"{name.lower()}_auc"] = next((c["auc"] for c in comparison if c["name"] == name), None)
+    return HeldOut(performance=performance, metrics=headline, bands=bands, threshold=threshold)
+
+
+def _baseline_comparison(
+    split: Split, summary: dict[str, Any], seed: int
+) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
+    """AUC of the model, LACE and HOSPITAL on the same held-out patients; the scores as risks for the decision curve."""
+    y_te, y_tr = split.y_test, split.y_train
+    comparators_te, comparators_tr = _clinical_scores(split.test), _clinical_scores(split.train)
     comparator_risk = {
         name: metrics.score_to_risk(comparators_tr[name], y_tr)(values) for name, values in comparators_te.items()
     }
@@ -67,62 +104,59 @@ def held_out(
     for name, values in comparators_te.items():
         lo, hi = metrics.auc_ci(y_te, values, n_boot=1000, seed=seed)
         comparison.append({"name": name, "auc": metrics.auc(y_te, values), "auc_lo": lo, "auc_hi": hi})
-    group_cols = {}
-    for role, label in (("sex", "sex"), ("insurance", "insurance"), ("service", "service"), ("site", "site")):
-        col = schema.roles.get(role)
-        if col and col in te.columns:
-            group_cols[label] = te[col].astype(object).to_numpy()
-    if schema.roles.get("age") in te.columns:
-        group_cols["age band"] = age_band(te[schema.roles["age"]])
-    subgroups = metrics.subgroup_table(pd.DataFrame(group_cols), y_te, risk, n_boot=200, seed=seed) \
-        if group_cols else pd.DataFrame()
-    explainer = Explainer(model, baseline)
-    rng = np.random.default_rng(seed)
-    take = np.sort(rng.choice(len(te), size=min(SAMPLE_ROWS, len(te)), replace=False))
-    sample = te.iloc[take]
-    exp = explainer.explain(sample)
-    importance = pd.DataFrame({
-        "feature": schema.names,
-        "label": [f.display_label for f in schema.features],
-        "mean_abs_points": np.abs(exp.contributions.to_numpy()).mean(axis=0),
-    }).sort_values("mean_abs_points", ascending=False)
-    sample_values = {
-        f.name: [None if pd.isna(v) else (float(v) if f.kind != "categorical" else str(v)) for v in sample[f.name]]
-        for f in schema.features
-    }
-    performance = {
-        "n_test": len(te),
-        "threshold": threshold,
+    return comparison, comparator_risk
+
+
+def _curves(
+    y_te: np.ndarray, risk: np.ndarray, comparator_risk: dict[str, np.ndarray], threshold: float
+) -> dict[str, Any]:
+    return {
         "roc": _records(metrics.roc_curve_df(y_te, risk)),
         "pr": _records(metrics.pr_curve_df(y_te, risk)),
         "calibration": _records(metrics.calibration_curve_df(y_te, risk)),
         "decision_curve": _records(metrics.decision_curve_df(y_te, risk, comparators=comparator_risk)),
         "confusion": metrics.confusion_at(y_te, risk, threshold),
-        "subgroups": _records(subgroups) if len(subgroups) else [],
-        "baseline_comparison": _records(pd.DataFrame(comparison)),
-        "importance": _records(importance),
-        "explanation_sample": {
-            "n": len(sample),
-            "seed": seed,
-            "source": "random sample of held-out patients",
-            "values": sample_values,
-            "points": {k: [round(float(x), 5) for x in v] for k, v in exp.contributions.items()},
-        },
     }
-    headline = {
-        "auc": summary["auc"],
-        "auc_ci": summary["auc_ci"],
-        "brier": summary["brier"],
-        "scaled_brier": summary["scaled_brier"],
-        "calibration_slope": summary["calibration_slope"],
-        "calibration_intercept": summary["calibration_intercept"],
-        "observed_expected": summary["observed_expected"],
-        "lace_auc": next((c["auc"] for c in comparison if c["name"] == "LACE"), None),
-        "hospital_auc": next((c["auc"] for c in comparison if c["name"] == "HOSPITAL"), None),
-        "threshold": threshold,
-        "bands": bands,
+
+
+def _subgroups(schema: Schema, te: pd.DataFrame, y_te: np.ndarray, risk: np.ndarray, seed: int) -> pd.DataFrame:
+    """Discrimination and calibration by sex, insurance, service, site and age band, where those columns exist."""
+    group_cols = {}
+    for role in ("sex", "insurance", "service", "site"):
+        col = schema.roles.get(role)
+        if col and col in te.columns:
+            group_cols[role] = te[col].astype(object).to_numpy()
+    if schema.roles.get("age") in te.columns:
+        group_cols["age band"] = age_band(te[schema.roles["age"]])
+    if not group_cols:
+        return pd.DataFrame()
+    return metrics.subgroup_table(pd.DataFrame(group_cols), y_te, risk, n_boot=200, seed=seed)
+
+
+def _explanation_sample(
+    model: LanternModel, schema: Schema, te: pd.DataFrame, baseline: float, seed: int
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Global importance over a seeded random sample of held-out patients, and that sample's points."""
+    rng = np.random.default_rng(seed)
+    take = np.sort(rng.choice(len(te), size=min(SAMPLE_ROWS, len(te)), replace=False))
+    sample = te.iloc[take]
+    exp = Explainer(model, baseline).explain(sample)
+    importance = pd.DataFrame({
+        "feature": schema.names,
+        "label": [f.display_label for f in schema.features],
+        "mean_abs_points": np.abs(exp.contributions.to_numpy()).mean(axis=0),
+    }).sort_values("mean_abs_points", ascending=False)
+    values = {
+        f.name: [None if pd.isna(v) else (float(v) if f.kind != "categorical" else str(v)) for v in sample[f.name]]
+        for f in schema.features
     }
-    return performance, headline
+    return importance, {
+        "n": len(sample),
+        "seed": seed,
+        "source": "random sample of held-out patients",
+        "values": values,
+        "points": {k: [round(float(x), 5) for x in v] for k, v in exp.contributions.items()},
+    }
 
 
 def reference_stats(schema: Schema, tr: pd.DataFrame, risk_tr: np.ndarray) -> dict[str, Any]:
@@ -161,101 +195,122 @@ def reference_stats(schema: Schema, tr: pd.DataFrame, risk_tr: np.ndarray) -> di
     return ref
 
 
-def build_manifest(
-    *,
-    schema: Schema,
-    model: LanternModel,
-    raw: pd.DataFrame,
-    y: np.ndarray,
-    tr: pd.DataFrame,
-    y_tr: np.ndarray,
-    te: pd.DataFrame,
-    y_te: np.ndarray,
-    risk_tr: np.ndarray,
-    baseline: float,
-    held_out: dict[str, Any],
-    comparison: list[dict[str, Any]],
-    calibration: dict[str, Any],
-    warnings: list[str],
-    notes: list[str],
-    source: dict[str, Any],
-    group_column: str | None,
-    seed: int,
-) -> dict[str, Any]:
-    import joblib
-    import pandas
-    import shap
-    import sklearn
+@dataclass(frozen=True)
+class TrainingFacts:
+    """What the trainer knows when it writes the manifest: the data, the split and the chosen model."""
 
-    content = hashlib.sha256(pd.util.hash_pandas_object(raw, index=False).to_numpy().tobytes()).hexdigest()
-    date_col = schema.roles.get("date")
+    schema: Schema
+    model: LanternModel
+    raw: pd.DataFrame
+    y: np.ndarray
+    split: Split
+    risk_train: np.ndarray
+    source: dict[str, Any]
+    group_column: str | None
+    seed: int
+    comparison: list[dict[str, Any]]
+    calibration: dict[str, Any]
+    warnings: list[str]
+    notes: list[str]
+
+
+BANDS_METHOD = ("low below the training median of predicted risk; high from the training 80th percentile "
+                "(the top fifth of patients), rounded to whole percents")
+
+
+def build_manifest(facts: TrainingFacts, held: HeldOut) -> dict[str, Any]:
+    """Every manifest part but ``files`` (save_bundle adds those), in manifest.json's order."""
+    content = hashlib.sha256(pd.util.hash_pandas_object(facts.raw, index=False).to_numpy().tobytes()).hexdigest()
+    return {
+        "name": _bundle_name(facts.source),
+        "version": f"{LANTERN_VERSION}+{content[:8]}",
+        "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "target": _target(facts.schema, facts.source),
+        "data": _data(facts, content),
+        "splits": _splits(facts.split, facts.group_column, facts.seed),
+        "metrics": _metrics(held, facts.split),
+        "model": {"family": facts.model.family, "params": facts.model.params,
+                  "n_features": len(facts.schema.features), "calibration": facts.calibration},
+        "comparison": facts.comparison,
+        "risk_bands": held.bands,
+        "risk_bands_method": BANDS_METHOD,
+        "decision_threshold": held.threshold,
+        "reference": reference_stats(facts.schema, facts.split.train, facts.risk_train),
+        "warnings": facts.warnings,
+        "schema_notes": facts.notes,
+        "versions": _versions(),
+    }
+
+
+def _bundle_name(source: dict[str, Any]) -> str:
+    if source.get("name"):
+        return str(source["name"])
+    if source.get("kind") == "synthetic":
+        return "Lantern default 30-day readmission model"
+    return f"Lantern model for {source.get('file', 'uploaded data')}"
+
+
+def _target(schema: Schema, source: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "column": schema.target,
+        "positive": schema.positive,
+        "label": schema.target_label,
+        "definition": source.get("target_definition")
+        or f"{schema.target_label} (the column '{schema.target}' equals '{schema.positive}').",
+    }
+
+
+def _data(facts: TrainingFacts, content: str) -> dict[str, Any]:
+    """Where the data came from: source, fingerprint (counts, columns, hash), date range and sites."""
+    raw, schema = facts.raw, facts.schema
+    date_col, site_col = schema.roles.get("date"), schema.roles.get("site")
     dates = {}
     if date_col and date_col in raw.columns:
         d = pd.to_datetime(raw[date_col], errors="coerce").dropna()
         if len(d):
             dates = {"column": date_col, "from": str(d.min().date()), "to": str(d.max().date())}
-    site_col = schema.roles.get("site")
-    sites = sorted(raw[site_col].dropna().astype(str).unique().tolist()) if site_col in raw.columns else []
-    created = datetime.now(UTC).replace(microsecond=0).isoformat()
+    return {
+        "source": facts.source,
+        "fingerprint": {"rows": len(raw), "events": int(facts.y.sum()), "columns": list(map(str, raw.columns)),
+                        "sha256": content},
+        "dates": dates,
+        "sites": sorted(raw[site_col].dropna().astype(str).unique().tolist()) if site_col in raw.columns else [],
+        "group_column": facts.group_column,
+    }
 
-    def split_info(frame: pd.DataFrame, yy: np.ndarray) -> dict[str, Any]:
-        return {"rows": len(frame), "events": int(yy.sum()), "event_rate": round(float(yy.mean()), 4)}
+
+def _split_counts(frame: pd.DataFrame, y: np.ndarray) -> dict[str, Any]:
+    return {"rows": len(frame), "events": int(y.sum()), "event_rate": round(float(y.mean()), 4)}
+
+
+def _splits(split: Split, group_column: str | None, seed: int) -> dict[str, Any]:
+    return {"train": _split_counts(split.train, split.y_train), "test": _split_counts(split.test, split.y_test),
+            "method": f"grouped by {group_column}" if group_column else "by row", "test_share": 0.25, "seed": seed}
+
+
+def _metrics(held: HeldOut, split: Split) -> dict[str, Any]:
+    return {
+        **held.metrics,
+        "n_train": len(split.train),
+        "n_test": len(split.test),
+        "events_train": int(split.y_train.sum()),
+        "events_test": int(split.y_test.sum()),
+    }
+
+
+def _versions() -> dict[str, str]:
+    """The software this bundle is built with; scikit-learn must match when it loads."""
+    import joblib
+    import pandas
+    import shap
+    import sklearn
 
     return {
-        "name": source.get("name") or ("Lantern default 30-day readmission model" if source.get("kind") == "synthetic"
-                                       else f"Lantern model for {source.get('file', 'uploaded data')}"),
-        "version": f"{LANTERN_VERSION}+{content[:8]}",
-        "created": created,
-        "target": {
-            "column": schema.target,
-            "positive": schema.positive,
-            "label": schema.target_label,
-            "definition": source.get("target_definition")
-            or f"{schema.target_label} (the column '{schema.target}' equals '{schema.positive}').",
-        },
-        "data": {
-            "source": source,
-            "fingerprint": {"rows": len(raw), "events": int(y.sum()), "columns": list(map(str, raw.columns)),
-                            "sha256": content},
-            "dates": dates,
-            "sites": sites,
-            "group_column": group_column,
-        },
-        "splits": {"train": split_info(tr, y_tr), "test": split_info(te, y_te),
-                   "method": f"grouped by {group_column}" if group_column else "by row", "test_share": 0.25,
-                   "seed": seed},
-        "metrics": {
-            "auc": held_out["auc"],
-            "auc_ci": held_out["auc_ci"],
-            "brier": held_out["brier"],
-            "scaled_brier": held_out["scaled_brier"],
-            "calibration_slope": held_out["calibration_slope"],
-            "calibration_intercept": held_out["calibration_intercept"],
-            "observed_expected": held_out["observed_expected"],
-            "lace_auc": held_out["lace_auc"],
-            "hospital_auc": held_out["hospital_auc"],
-            "n_train": len(tr),
-            "n_test": len(te),
-            "events_train": int(y_tr.sum()),
-            "events_test": int(y_te.sum()),
-        },
-        "model": {"family": model.family, "params": model.params, "n_features": len(schema.features),
-                  "calibration": calibration},
-        "comparison": comparison,
-        "risk_bands": held_out["bands"],
-        "risk_bands_method": "low below the training median of predicted risk; high from the training 80th percentile "
-                             "(the top fifth of patients), rounded to whole percents",
-        "decision_threshold": held_out["threshold"],
-        "reference": reference_stats(schema, tr, risk_tr),
-        "warnings": warnings,
-        "schema_notes": notes,
-        "versions": {
-            "lantern": LANTERN_VERSION,
-            "python": platform.python_version(),
-            "scikit-learn": sklearn.__version__,
-            "shap": shap.__version__,
-            "pandas": pandas.__version__,
-            "numpy": np.__version__,
-            "joblib": joblib.__version__,
-        },
+        "lantern": LANTERN_VERSION,
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "shap": shap.__version__,
+        "pandas": pandas.__version__,
+        "numpy": np.__version__,
+        "joblib": joblib.__version__,
     }

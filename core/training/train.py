@@ -13,6 +13,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
 
@@ -29,6 +30,7 @@ from core.data.validate import ValidationError, validate
 from core.model.bundle import DEFAULT_BUNDLE, save_bundle
 from core.model.estimator import Family, LanternModel, logit
 from core.model.linear import LinearLogOdds
+from core.model.manifest import Manifest
 from core.project_files import project_path
 from core.training import evaluate
 from core.training.candidates import Candidate, default_candidates, log_loss
@@ -45,6 +47,18 @@ def _say(msg: str) -> None:
     print(msg, flush=True)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """The usable rows of a training file: schema, rows kept, their outcomes and patient groups."""
+
+    schema: Schema
+    notes: list[str]
+    raw: pd.DataFrame
+    clean: pd.DataFrame
+    y: np.ndarray
+    groups: np.ndarray
+
+
 def train_bundle(
     raw: pd.DataFrame,
     target: str,
@@ -58,98 +72,114 @@ def train_bundle(
     candidates: list[Candidate] | None = None,
     progress: Progress = _say,
     row_problems: dict[int, str] | None = None,
-) -> dict[str, Any]:
+) -> Manifest:
     """Train, evaluate and save a bundle. Returns the manifest.
 
     ``row_problems`` are rows the CSV reader found broken (0-based): they are left out.
     """
     start = time.perf_counter()
-    overrides = overrides or {}
     if group_column and group_column not in raw.columns:
         raise SchemaError(f"--group-col '{group_column}' is not a column; the columns are: {', '.join(raw.columns)}.")
     progress(f"Read {len(raw):,} rows x {raw.shape[1]} columns.")
+    data = prepare(raw, target, positive, id_columns, group_column, overrides or {}, row_problems, progress)
+    split, train_groups = split_rows(data, group_column, seed, progress)
+    warnings = leakage_warnings(data.schema, split.train, split.y_train)
+    for w in warnings:
+        progress(f"  WARNING: {w}")
+    comparison, chosen, oof_margin, oof_y = compare_candidates(
+        data.schema, split.train, split.y_train, train_groups, candidates or default_candidates(), seed, progress
+    )
+    progress(f"Chosen: {chosen.label}.")
+    model = fit_final(data.schema, chosen, split.train, split.y_train, seed)
+    calibration = recalibration(oof_margin, oof_y)
+    if calibration["applied"]:
+        model.calibration_a, model.calibration_b = calibration["a"], calibration["b"]
+        progress(f"  recalibrated: cross-validated slope {calibration['slope_before']:.2f}, "
+                 f"intercept {calibration['intercept_before']:.2f}.")
+    risk_tr = model.predict_risk(split.train)
+    progress("Evaluating on held-out patients ...")
+    held = evaluate.held_out(model, data.schema, split, risk_tr, seed)
+    warnings += held_out_warnings(held, progress)
+    facts = evaluate.TrainingFacts(
+        schema=data.schema, model=model, raw=data.raw, y=data.y, split=split, risk_train=risk_tr,
+        source=source or {}, group_column=group_column, seed=seed, comparison=comparison,
+        calibration=calibration, warnings=warnings, notes=data.notes,
+    )
+    manifest = save_bundle(out, model, evaluate.build_manifest(facts, held), held.performance)
+    _report(held, progress)
+    progress(f"Bundle written to {out} in {time.perf_counter() - start:.0f} s.")
+    return manifest
+
+
+def prepare(
+    raw: pd.DataFrame,
+    target: str,
+    positive: str | None,
+    id_columns: tuple[str, ...],
+    group_column: str | None,
+    overrides: dict[str, Any],
+    row_problems: dict[int, str] | None,
+    progress: Progress,
+) -> Prepared:
+    """Infer the schema, keep rows with an outcome and valid values, and refuse too little data."""
     schema, notes = infer_schema(raw, target, positive, id_columns, group_column, overrides)
     for note in notes:
         progress(f"  schema: {note}")
-    y_all, positive = target_vector(raw[target], schema.positive)
+    y_all, _ = target_vector(raw[target], schema.positive)
     labelled = ~np.isnan(y_all)
     raw = raw.loc[labelled].reset_index(drop=True)
     y_all = y_all[labelled]
     result = validate(raw, schema, row_problems=_kept_problems(row_problems, labelled))
     if result.n_rejected:
         progress(f"  {result.n_rejected:,} rows with impossible or unreadable values left out of training.")
-    clean = result.clean.reset_index(drop=True)
-    y = y_all[result.clean.index.to_numpy()]
-    groups = (
-        raw[group_column].astype(str).to_numpy()[result.clean.index.to_numpy()]
-        if group_column
-        else np.arange(len(clean)).astype(str)
-    )
+    kept = result.clean.index.to_numpy()
+    clean, y = result.clean.reset_index(drop=True), y_all[kept]
+    groups = raw[group_column].astype(str).to_numpy()[kept] if group_column else np.arange(len(clean)).astype(str)
     if len(clean) < 200 or y.sum() < 20 or (1 - y).sum() < 20:
         raise SchemaError(
             f"Too little data to train: {len(clean)} usable rows with {int(y.sum())} events; "
             "Lantern needs at least 200 rows and 20 events of each outcome."
         )
-    train_idx, test_idx = grouped_split(groups, seed)
-    tr, te = clean.iloc[train_idx].reset_index(drop=True), clean.iloc[test_idx].reset_index(drop=True)
-    y_tr, y_te, g_tr = y[train_idx], y[test_idx], groups[train_idx]
+    return Prepared(schema=schema, notes=notes, raw=raw, clean=clean, y=y, groups=groups)
+
+
+def split_rows(
+    data: Prepared, group_column: str | None, seed: int, progress: Progress
+) -> tuple[evaluate.Split, np.ndarray]:
+    """Training and held-out sets with no patient on both sides, and the training rows' patient groups."""
+    train_idx, test_idx = grouped_split(data.groups, seed)
+    split = evaluate.Split(
+        train=data.clean.iloc[train_idx].reset_index(drop=True), test=data.clean.iloc[test_idx].reset_index(drop=True),
+        y_train=data.y[train_idx], y_test=data.y[test_idx],
+    )
+    by = f"patient ({group_column})" if group_column else "row"
     progress(
-        f"Split by {'patient (' + group_column + ')' if group_column else 'row'}: "
-        f"{len(tr):,} training rows ({int(y_tr.sum()):,} events), {len(te):,} held-out ({int(y_te.sum()):,} events)."
+        f"Split by {by}: {len(split.train):,} training rows ({int(split.y_train.sum()):,} events), "
+        f"{len(split.test):,} held-out ({int(split.y_test.sum()):,} events)."
     )
-    warnings = leakage_warnings(schema, tr, y_tr)
-    for w in warnings:
-        progress(f"  WARNING: {w}")
-    comparison, chosen, oof_margin, oof_y = compare_candidates(
-        schema, tr, y_tr, g_tr, candidates or default_candidates(), seed, progress
-    )
-    progress(f"Chosen: {chosen.label}.")
-    model = fit_final(schema, chosen, tr, y_tr, seed)
-    calibration = recalibration(oof_margin, oof_y)
-    if calibration["applied"]:
-        model.calibration_a, model.calibration_b = calibration["a"], calibration["b"]
-        progress(f"  recalibrated: cross-validated slope {calibration['slope_before']:.2f}, "
-                 f"intercept {calibration['intercept_before']:.2f}.")
-    risk_tr = model.predict_risk(tr)
-    baseline = float(risk_tr.mean())
-    progress("Evaluating on held-out patients ...")
-    performance, held_out = evaluate.held_out(model, schema, te, y_te, tr, y_tr, risk_tr, baseline, seed)
-    if held_out["auc"] > LEAKAGE_AUC:
-        warnings.append(
-            f"Held-out AUC is {held_out['auc']:.3f}, above {LEAKAGE_AUC}: for readmission this almost always means "
-            "leakage (a post-discharge variable, a patient in both sets) or a mis-defined target."
-        )
-        progress(f"  WARNING: {warnings[-1]}")
-    manifest = evaluate.build_manifest(
-        schema=schema,
-        model=model,
-        raw=raw,
-        y=y,
-        tr=tr,
-        y_tr=y_tr,
-        te=te,
-        y_te=y_te,
-        risk_tr=risk_tr,
-        baseline=baseline,
-        held_out=held_out,
-        comparison=comparison,
-        calibration=calibration,
-        warnings=warnings,
-        notes=notes,
-        source=source or {},
-        group_column=group_column,
-        seed=seed,
-    )
-    manifest = save_bundle(out, model, manifest, performance)
+    return split, data.groups[train_idx]
+
+
+def held_out_warnings(held: evaluate.HeldOut, progress: Progress) -> list[str]:
+    """A held-out AUC too good to be true for readmission."""
+    auc = held.metrics["auc"]
+    if auc <= LEAKAGE_AUC:
+        return []
+    warning = (f"Held-out AUC is {auc:.3f}, above {LEAKAGE_AUC}: for readmission this almost always means "
+               "leakage (a post-discharge variable, a patient in both sets) or a mis-defined target.")
+    progress(f"  WARNING: {warning}")
+    return [warning]
+
+
+def _report(held: evaluate.HeldOut, progress: Progress) -> None:
+    m = held.metrics
     progress(
-        f"Held-out AUC {held_out['auc']:.3f} (95% CI {held_out['auc_ci'][0]:.3f}-{held_out['auc_ci'][1]:.3f}), "
-        f"calibration slope {held_out['calibration_slope']:.2f}, Brier {held_out['brier']:.3f}."
+        f"Held-out AUC {m['auc']:.3f} (95% CI {m['auc_ci'][0]:.3f}-{m['auc_ci'][1]:.3f}), "
+        f"calibration slope {m['calibration_slope']:.2f}, Brier {m['brier']:.3f}."
     )
     for name in ("lace_auc", "hospital_auc"):
-        if held_out.get(name) is not None:
-            progress(f"  {name.split('_')[0].upper()} on the same patients: AUC {held_out[name]:.3f}")
-    progress(f"Bundle written to {out} in {time.perf_counter() - start:.0f} s.")
-    return manifest
+        if m.get(name) is not None:
+            progress(f"  {name.split('_')[0].upper()} on the same patients: AUC {m[name]:.3f}")
 
 
 def _kept_problems(problems: dict[int, str] | None, kept: np.ndarray) -> dict[int, str]:

@@ -31,8 +31,8 @@ def test_model_page(app, page, engine: Engine) -> None:  # type: ignore[no-untyp
     wait_idle(page)
     assert_no_error_box(page)
     m = engine.bundle.metrics
-    assert _metric(page, "AUC (held-out)") == f"{m['auc']:.3f}"
-    assert _metric(page, "Calibration slope") == f"{m['calibration_slope']:.2f}"
+    assert _metric(page, "AUC (held-out)") == f"{m.auc:.3f}"
+    assert _metric(page, "Calibration slope") == f"{m.calibration_slope:.2f}"
     # the script may still be drawing the lower blocks when the status widget first reads idle: wait for them
     page.get_by_role("button", name="Download model card (HTML)").wait_for(state="visible", timeout=30_000)
     page.get_by_text("1. Summary").wait_for(state="visible", timeout=30_000)

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from core.model.bundle import Bundle
+from core.model.manifest import Target
 from core.reports.model_card import (
     SECTION_TITLES,
     horizon_text,
@@ -41,7 +42,7 @@ def _with_label(bundle: Bundle, label: str, warning: str = "") -> Bundle:
     first = bundle.schema.features[0]
     schema = bundle.schema.with_features(
         [dataclasses.replace(first, label=label), *bundle.schema.features[1:]])
-    manifest = {**bundle.manifest, "warnings": [warning] if warning else [], "name": f"model {label}"}
+    manifest = dataclasses.replace(bundle.manifest, warnings=(warning,) if warning else (), name=f"model {label}")
     return dataclasses.replace(bundle, schema=schema, manifest=manifest)
 
 
@@ -57,33 +58,33 @@ def test_every_section_heading_in_order(card_md: str, card_html: str) -> None:
 
 def test_numbers_come_from_the_manifest(bundle: Bundle, card_md: str, card_html: str) -> None:
     m = bundle.metrics
-    lo, hi = m["auc_ci"]
+    lo, hi = m.auc_ci
     expected = [
-        f"{m['auc']:.3f} (95% CI {lo:.3f}-{hi:.3f}",
-        f"slope {m['calibration_slope']:.2f}",
-        f"Calibration intercept:** {m['calibration_intercept']:.2f}",
-        f"{m['observed_expected']:.2f} (ideal 1)",
-        f"{m['brier']:.3f} (lower is better)",
-        f"{m['n_test']:,} held-out discharges with {m['events_test']:,} events",
-        f"| Training | {bundle.manifest['splits']['train']['rows']:,} | {m['events_train']:,} |",
+        f"{m.auc:.3f} (95% CI {lo:.3f}-{hi:.3f}",
+        f"slope {m.calibration_slope:.2f}",
+        f"Calibration intercept:** {m.calibration_intercept:.2f}",
+        f"{m.observed_expected:.2f} (ideal 1)",
+        f"{m.brier:.3f} (lower is better)",
+        f"{m.n_test:,} held-out discharges with {m.events_test:,} events",
+        f"| Training | {bundle.manifest.splits.train.rows:,} | {m.events_train:,} |",
         bundle.version,
-        bundle.manifest["created"],
+        bundle.manifest.created,
     ]
     for text in expected:
         assert text in card_md, text
-    assert f"{m['auc']:.3f}" in card_html
+    assert f"{m.auc:.3f}" in card_html
     for row in bundle.performance["baseline_comparison"]:
         assert f"| {row['name']} | {row['auc']:.3f} |" in card_md
 
 
 def test_artifact_sha256_and_versions(bundle: Bundle, card_md: str, card_html: str) -> None:
-    files = bundle.manifest["files"]
+    files = bundle.manifest.files.sha256
     assert set(files) == {"model.joblib", "schema.json", "performance.json"}
     for name, sha in files.items():
         assert f"| {md_escape(name)} | {sha} |" in card_md
         assert sha in card_html
-    assert bundle.manifest["data"]["fingerprint"]["sha256"] in card_md
-    assert f"scikit-learn {bundle.manifest['versions']['scikit-learn']}" in card_md
+    assert bundle.manifest.data.fingerprint.sha256 in card_md
+    assert f"scikit-learn {bundle.manifest.versions.scikit_learn}" in card_md
     assert "MIT" in card_md and "MIT" in card_html
 
 
@@ -91,11 +92,11 @@ def test_predictors_bands_comparison_and_warnings(bundle: Bundle, card_md: str) 
     for f in bundle.schema.features:
         assert md_escape(f.display_label) in card_md, f.name
         assert f"{100 * f.missing_share:.1f}%" in card_md
-    for band in bundle.bands:
-        assert f"| {band['name']} | {100 * band['lower']:.0f}% | {100 * band['upper']:.0f}% |" in card_md
-    assert bundle.manifest["risk_bands_method"] in card_md
-    chosen = next(c for c in bundle.manifest["comparison"] if c["selected"])
-    assert f"{chosen['cv_auc']:.3f} ± {chosen['cv_auc_sd']:.3f}" in card_md
+    for band in bundle.manifest.risk_bands:
+        assert f"| {band.name} | {100 * band.lower:.0f}% | {100 * band.upper:.0f}% |" in card_md
+    assert bundle.manifest.risk_bands_method in card_md
+    chosen = next(c for c in bundle.manifest.comparison if c.selected)
+    assert f"{chosen.cv_auc:.3f} ± {chosen.cv_auc_sd:.3f}" in card_md
     assert "readmissions to other hospitals are not captured" in card_md.lower()
     assert "slightly different outcomes" in card_md
     assert "When not to use it" in card_md
@@ -152,15 +153,18 @@ def test_other_bundle_card(other_engine: Engine) -> None:
     assert tuple(re.findall(r"^## \d+\. (.+)$", md, flags=re.MULTILINE)) == SECTION_TITLES
     assert "Body-mass index" in md and "Current smoker" in html_text
     assert "LACE and HOSPITAL could not be computed" in md
-    assert f"{b.metrics['auc']:.3f}" in md
+    assert f"{b.metrics.auc:.3f}" in md
     assert "a patient with several discharges may be in both sets" in md
     assert "Charlson comorbidity index" not in md
 
 
 def test_horizon_and_escape_helpers() -> None:
-    assert horizon_text({"target": {"label": "Readmission within 30 days"}}) == "30 days after discharge"
-    assert horizon_text({"target": {"column": "readmit_90d"}}) == "90 days after discharge"
-    assert horizon_text({"target": {"label": "Outcome"}}).startswith("not stated")
+    def target(label: str = "", column: str = "") -> Target:
+        return Target(column=column, positive="1", label=label, definition="")
+
+    assert horizon_text(target(label="Readmission within 30 days")) == "30 days after discharge"
+    assert horizon_text(target(column="readmit_90d")) == "90 days after discharge"
+    assert horizon_text(target(label="Outcome")).startswith("not stated")
     assert md_escape("a*b*_c_ $5 [x](y)") == "a\\*b\\*\\_c\\_ \\$5 \\[x\\](y)"
     assert md_escape("length_of_stay_days") == "length_of_stay_days"
     assert md_escape("line\nbreak") == "line break"

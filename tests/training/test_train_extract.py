@@ -31,8 +31,8 @@ def test_trainer_on_foreign_extract(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert bundle.schema.feature("admission_type_id").kind == "categorical"
     assert bundle.schema.feature("age").kind == "categorical"
     m = bundle.metrics
-    assert 0.6 < m["auc"] < 0.85, m
-    assert m["lace_auc"] is None and m["hospital_auc"] is None
+    assert 0.6 < m.auc < 0.85, m
+    assert m.lace_auc is None and m.hospital_auc is None
     assert "Held-out AUC" in printed and "grouped" in printed
     # the bundle scores its own kind of file
     result = Engine(bundle).score(diabetes_like(300, seed=4).astype(str))

@@ -42,15 +42,15 @@ def test_default_page_shows_manifest_numbers(default_page: AppTest, engine: Engi
     assert engine.bundle.path.resolve() == DEFAULT_BUNDLE.resolve()
     m = engine.bundle.metrics
     shown = _metrics(default_page)
-    assert shown["AUC (held-out)"] == f"{m['auc']:.3f}"
-    assert shown["Calibration slope"] == f"{m['calibration_slope']:.2f}"
-    assert shown["Observed / expected"] == f"{m['observed_expected']:.2f}"
-    assert shown["Brier score"] == f"{m['brier']:.3f}"
-    assert shown["Held-out discharges"] == f"{m['n_test']:,}"
+    assert shown["AUC (held-out)"] == f"{m.auc:.3f}"
+    assert shown["Calibration slope"] == f"{m.calibration_slope:.2f}"
+    assert shown["Observed / expected"] == f"{m.observed_expected:.2f}"
+    assert shown["Brier score"] == f"{m.brier:.3f}"
+    assert shown["Held-out discharges"] == f"{m.n_test:,}"
     text = _text(default_page)
-    lo, hi = m["auc_ci"]
-    assert f"AUC {m['auc']:.3f} (95% CI {lo:.3f}-{hi:.3f})" in text
-    assert engine.bundle.manifest["files"]["model.joblib"] in text
+    lo, hi = m.auc_ci
+    assert f"AUC {m.auc:.3f} (95% CI {lo:.3f}-{hi:.3f})" in text
+    assert engine.bundle.manifest.files.sha256["model.joblib"] in text
 
 
 def test_default_page_has_the_three_parts(default_page: AppTest, engine: Engine) -> None:
@@ -79,7 +79,7 @@ def test_dependence_selectbox_lists_every_input_by_importance(default_page: AppT
 def test_other_bundle_page(monkeypatch: pytest.MonkeyPatch, other_bundle: Path, other_engine: Engine) -> None:
     at = _run(monkeypatch, other_bundle)
     m = other_engine.bundle.metrics
-    assert _metrics(at)["AUC (held-out)"] == f"{m['auc']:.3f}"
+    assert _metrics(at)["AUC (held-out)"] == f"{m.auc:.3f}"
     text = _text(at)
     assert "Body-mass index" in text and "Current smoker" in text
     assert "Charlson" not in text

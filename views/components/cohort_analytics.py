@@ -53,7 +53,7 @@ def _breakdowns(engine: Engine, view: FilteredView) -> None:
         return
     labels = dict(options)
     by = st.selectbox("Break down by", [c for c, _ in options], format_func=labels.get, key="cohort_breakdown_by")
-    high = engine.bundle.bands[-1]["name"] if engine.bundle.bands else None
+    high = engine.bundle.manifest.risk_bands[-1].name
     table = state.memo("breakdown", (view.fingerprint, by), lambda: cohort.breakdown(t, by, high))
     st.altair_chart(breakdown_chart(table, labels[by]), key="cohort_chart_breakdown")
     shown = table.drop(columns=["observed_lo", "observed_hi", "events", "labelled"])

@@ -15,18 +15,17 @@ from views.shared import text
 
 def render_drift(engine: Engine, clean: pd.DataFrame, view: FilteredView) -> None:
     """Per-input statistic, flag and PSI against ``engine.bundle.reference``, with a summary in words."""
-    reference = engine.bundle.reference
-    if not reference.get("features"):
+    if not engine.bundle.manifest.reference.features:
         st.info("This model bundle has no training reference, so drift cannot be checked.")
         return
     current = clean.loc[view.tables.table.index]
     with st.spinner("Comparing every input with the training data ..."):
         table = state.memo("drift", (view.fingerprint,),
-                           lambda: drift.feature_drift(reference, current, engine.schema))
+                           lambda: drift.feature_drift(engine.bundle.reference, current, engine.schema))
     lines = drift.summary_sentences(table)
     box = st.warning if table["drifted"].any() else st.success
     box("\n".join(f"- {line}" for line in lines))
-    st.caption(drift.method_note(int(reference.get("n") or 0)) + " " + text("cohort_drift"))
+    st.caption(drift.method_note(engine.bundle.manifest.reference.n) + " " + text("cohort_drift"))
     if view.filters.describe() != "none (all scored patients)":
         st.caption("Filters apply here too: a filtered view is expected to differ on the filtered columns.")
     st.altair_chart(drift_chart(table), key="cohort_chart_drift")

@@ -42,7 +42,7 @@ def _date_range(opts: dict, key: str) -> tuple[date | None, date | None]:
 def render_filters(engine: Engine, run: state.CohortRun) -> FilteredView | None:
     """Draw the filters; return the filtered view, or None (with a message) when nothing matches."""
     tables = run.upload.tables
-    opts = filter_options(tables.table, [b["name"] for b in engine.bundle.bands])
+    opts = filter_options(tables.table, [band.name for band in engine.bundle.manifest.risk_bands])
     suffix = run.short
     with st.expander("Filters: they apply to everything on this page", expanded=False):
         a, b, c, d = st.columns(4)

@@ -56,7 +56,7 @@ def _curves(view: FilteredView, y: np.ndarray, p: np.ndarray, s: dict) -> None:
 
 def _threshold(engine: Engine, y: np.ndarray, p: np.ndarray) -> None:
     st.subheader("At a chosen threshold")
-    default = float(engine.bundle.manifest.get("decision_threshold") or policy.DEFAULT_DECISION_THRESHOLD)
+    default = float(engine.bundle.manifest.decision_threshold)
     t = st.slider("Flag patients at or above this predicted risk", policy.THRESHOLD_SLIDER_MIN,
                   policy.THRESHOLD_SLIDER_MAX, round(default, 2), 0.01,
                   format="%.2f", key="cohort_threshold")

@@ -17,25 +17,24 @@ def _file_stem(bundle: Bundle) -> str:
 def render(bundle: Bundle, card_markdown: str, card_html: str) -> None:
     """Headline facts as metrics (all read from the manifest), warnings, and HTML/Markdown downloads."""
     m = bundle.metrics
-    target = bundle.manifest.get("target", {})
-    outcome = target.get("label") or bundle.schema.target_label or "the outcome"
-    created = md_escape(str(bundle.manifest.get("created", "?")))
+    outcome = bundle.manifest.target.label or bundle.schema.target_label or "the outcome"
+    created = md_escape(bundle.manifest.created)
     st.markdown(f"**{md_escape(bundle.name)}** · version {md_escape(bundle.version)} · trained {created}")
-    st.markdown(f"Predicts **{md_escape(outcome)}** (horizon: {horizon_text(bundle.manifest)}) from "
+    st.markdown(f"Predicts **{md_escape(outcome)}** (horizon: {horizon_text(bundle.manifest.target)}) from "
                 f"{len(bundle.schema.features)} inputs recorded at discharge.")
-    lo, hi = (m.get("auc_ci") or [float("nan"), float("nan")])[:2]
+    lo, hi = m.auc_ci
     cols = st.columns(5)
-    cols[0].metric("AUC (held-out)", f"{m['auc']:.3f}", help=f"95% CI {lo:.3f}-{hi:.3f}; 0.5 is chance.",
+    cols[0].metric("AUC (held-out)", f"{m.auc:.3f}", help=f"95% CI {lo:.3f}-{hi:.3f}; 0.5 is chance.",
                    border=True)
-    cols[1].metric("Calibration slope", f"{m['calibration_slope']:.2f}", help="Ideal 1. Below 1: predictions too "
+    cols[1].metric("Calibration slope", f"{m.calibration_slope:.2f}", help="Ideal 1. Below 1: predictions too "
                    "extreme; above 1: too modest.", border=True)
-    cols[2].metric("Observed / expected", f"{m['observed_expected']:.2f}", help="Observed events divided by the "
+    cols[2].metric("Observed / expected", f"{m.observed_expected:.2f}", help="Observed events divided by the "
                    "sum of predicted risks. Ideal 1.", border=True)
-    cols[3].metric("Brier score", f"{m['brier']:.3f}", help=f"Lower is better; scaled Brier "
-                   f"{m.get('scaled_brier', float('nan')):.3f}.", border=True)
-    cols[4].metric("Held-out discharges", f"{int(m['n_test']):,}", help=f"{int(m['events_test']):,} events; never "
+    cols[3].metric("Brier score", f"{m.brier:.3f}", help=f"Lower is better; scaled Brier "
+                   f"{m.scaled_brier:.3f}.", border=True)
+    cols[4].metric("Held-out discharges", f"{m.n_test:,}", help=f"{m.events_test:,} events; never "
                    "used to train or tune the model.", border=True)
-    warnings = [str(w) for w in bundle.manifest.get("warnings", []) or []] + automatic_warnings(bundle)
+    warnings = [*bundle.manifest.warnings, *automatic_warnings(bundle)]
     for w in warnings:
         st.warning(md_escape(w), icon="⚠️")
     stem = _file_stem(bundle)

@@ -22,13 +22,13 @@ def _frame(bundle: Bundle, key: str) -> pd.DataFrame:
 def render(bundle: Bundle) -> None:
     """Charts read from performance.json (precomputed at training time), so the page opens at once."""
     m = bundle.metrics
-    n, events = int(m["n_test"]), int(m["events_test"])
+    n, events = m.n_test, m.events_test
     st.caption(f"{n:,} held-out discharges with {events:,} events, never used to train or tune the model.")
     left, right = st.columns(2)
     with left:
-        st.altair_chart(roc_chart(_frame(bundle, "roc"), auc=m["auc"]), width="stretch")
-        lo, hi = m.get("auc_ci") or [float("nan"), float("nan")]
-        st.caption(f"AUC {m['auc']:.3f} (95% CI {lo:.3f}-{hi:.3f}). The dashed diagonal is chance.")
+        st.altair_chart(roc_chart(_frame(bundle, "roc"), auc=m.auc), width="stretch")
+        lo, hi = m.auc_ci
+        st.caption(f"AUC {m.auc:.3f} (95% CI {lo:.3f}-{hi:.3f}). The dashed diagonal is chance.")
     with right:
         st.altair_chart(pr_chart(_frame(bundle, "pr"), prevalence=events / n if n else None), width="stretch")
         st.caption(f"The dashed line is the event rate ({events / max(n, 1):.1%}): the precision of flagging "
@@ -36,8 +36,8 @@ def render(bundle: Bundle) -> None:
     left, right = st.columns(2)
     with left:
         st.altair_chart(calibration_chart(_frame(bundle, "calibration")), width="stretch")
-        st.caption(f"Slope {m['calibration_slope']:.2f} (ideal 1), intercept {m['calibration_intercept']:.2f} "
-                   f"(ideal 0), observed/expected {m['observed_expected']:.2f}, Brier {m['brier']:.3f}. Bars are "
+        st.caption(f"Slope {m.calibration_slope:.2f} (ideal 1), intercept {m.calibration_intercept:.2f} "
+                   f"(ideal 0), observed/expected {m.observed_expected:.2f}, Brier {m.brier:.3f}. Bars are "
                    "95% intervals; points on the diagonal mean predicted risk matched what happened.")
     with right:
         st.altair_chart(decision_curve_chart(_frame(bundle, "decision_curve")), width="stretch")
@@ -50,9 +50,9 @@ def _confusion(bundle: Bundle) -> None:
     conf = bundle.performance.get("confusion", {}) or {}
     if not conf:
         return
-    threshold = float(bundle.manifest.get("decision_threshold", conf["threshold"]))
+    threshold = bundle.manifest.decision_threshold
     st.subheader(f"At the flag threshold of {threshold:.0%}")
-    method = md_escape(str(bundle.manifest.get("risk_bands_method", "not recorded")))
+    method = md_escape(bundle.manifest.risk_bands_method)
     st.caption(f"The lower edge of the highest risk band; bands chosen as: {method}.")
     left, right = st.columns([3, 2])
     with left:

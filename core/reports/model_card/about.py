@@ -15,7 +15,6 @@ from core.reports.model_card.blocks import (
     Section,
     Table,
     Text,
-    finite,
     fmt_ci,
     fmt_int,
     fmt_num,
@@ -28,19 +27,17 @@ from core.reports.model_card.blocks import (
 def summary(b: Bundle) -> Section:
     """Model Facts at a glance: what it predicts, for whom, and how well on held-out patients."""
     m, mf = b.metrics, b.manifest
-    target = mf.get("target", {})
-    outcome = target.get("label") or b.schema.target_label or str(target.get("column", "the outcome"))
-    model = mf.get("model", {})
+    outcome = mf.target.label or b.schema.target_label or mf.target.column
     facts = (
         ("Model", f"{b.name}, version {b.version}"),
-        ("Predicts", f"{outcome} (horizon: {horizon_text(mf)})"),
-        ("Model type", f"{model.get('family', NOT_AVAILABLE)} with {fmt_int(model.get('n_features'))} inputs"),
-        ("Held-out patients", f"{fmt_int(m.get('n_test'))} discharges, {fmt_int(m.get('events_test'))} events"),
-        ("Discrimination (AUC)", f"{fmt_num(m.get('auc'))} ({fmt_ci(*(m.get('auc_ci') or [None, None]))})"),
-        ("Calibration", f"slope {fmt_num(m.get('calibration_slope'), 2)}, intercept "
-                        f"{fmt_num(m.get('calibration_intercept'), 2)}, observed/expected "
-                        f"{fmt_num(m.get('observed_expected'), 2)}"),
-        ("Trained", str(mf.get("created", NOT_AVAILABLE))),
+        ("Predicts", f"{outcome} (horizon: {horizon_text(mf.target)})"),
+        ("Model type", f"{mf.model.family} with {fmt_int(mf.model.n_features)} inputs"),
+        ("Held-out patients", f"{fmt_int(m.n_test)} discharges, {fmt_int(m.events_test)} events"),
+        ("Discrimination (AUC)", f"{fmt_num(m.auc)} ({fmt_ci(*m.auc_ci)})"),
+        ("Calibration", f"slope {fmt_num(m.calibration_slope, 2)}, intercept "
+                        f"{fmt_num(m.calibration_intercept, 2)}, observed/expected "
+                        f"{fmt_num(m.observed_expected, 2)}"),
+        ("Trained", mf.created),
     )
     return Section("Summary", (
         Text("Lantern estimates the risk of the outcome below for one patient at discharge. It supports, and does "
@@ -56,13 +53,12 @@ def intended_use(b: Bundle) -> Section:
 
 def outcome(b: Bundle) -> Section:
     """The outcome, its definition and horizon, and when the prediction is made."""
-    target = b.manifest.get("target", {})
+    target = b.manifest.target
     facts = (
-        ("Outcome", str(target.get("label") or b.schema.target_label or NOT_AVAILABLE)),
-        ("Definition", str(target.get("definition", NOT_AVAILABLE))),
-        ("Horizon", horizon_text(b.manifest)),
-        ("Source column and event value", f"{target.get('column', b.schema.target)} = "
-                                          f"{target.get('positive', b.schema.positive)}"),
+        ("Outcome", target.label or b.schema.target_label or NOT_AVAILABLE),
+        ("Definition", target.definition),
+        ("Horizon", horizon_text(target)),
+        ("Source column and event value", f"{target.column} = {target.positive}"),
         ("When predicted", "at discharge, from the inputs listed under Predictors"),
     )
     return Section("Outcome", (Facts(facts),))
@@ -80,26 +76,22 @@ def _source_text(source: Mapping[str, Any]) -> str:
 
 def data(b: Bundle) -> Section:
     """Where the training data came from, which dates and sites, and how many rows were used."""
-    data = b.manifest.get("data", {})
-    source = data.get("source", {}) or {}
-    dates = data.get("dates", {}) or {}
-    fp = data.get("fingerprint", {}) or {}
-    splits = b.manifest.get("splits", {})
-    used = sum(int(splits.get(k, {}).get("rows", 0)) for k in ("train", "test"))
-    left_out = int(fp.get("rows", used)) - used
+    data, splits = b.manifest.data, b.manifest.splits
+    dates, fp = data.dates, data.fingerprint
+    used = splits.train.rows + splits.test.rows
     facts = [
-        ("Source", _source_text(source)),
-        ("Dates", f"{dates['from']} to {dates['to']} ({dates.get('column', 'date')})" if dates.get("from")
+        ("Source", _source_text(data.source)),
+        ("Dates", f"{dates.start} to {dates.end} ({dates.column})" if dates and dates.start
          else "not recorded in the bundle"),
-        ("Sites", ", ".join(map(str, data.get("sites") or [])) or "not recorded in the bundle"),
-        ("Eligibility", f"every row with a recorded outcome: {fmt_int(fp.get('rows'))} rows, of which {fmt_int(used)} "
-                        f"were used and {fmt_int(left_out)} left out for impossible or unreadable values"),
+        ("Sites", ", ".join(data.sites) or "not recorded in the bundle"),
+        ("Eligibility", f"every row with a recorded outcome: {fmt_int(fp.rows)} rows, of which {fmt_int(used)} "
+                        f"were used and {fmt_int(fp.rows - used)} left out for impossible or unreadable values"),
         ("Unit of analysis", "one row per discharge"
-         + (f"; patients identified by {data['group_column']}" if data.get("group_column") else "")),
-        ("Data fingerprint (sha256)", str(fp.get("sha256", NOT_AVAILABLE))),
+         + (f"; patients identified by {data.group_column}" if data.group_column else "")),
+        ("Data fingerprint (sha256)", fp.sha256),
     ]
     blocks: list[Block] = [Facts(tuple(facts))]
-    if source.get("kind") == "synthetic":
+    if data.source.get("kind") == "synthetic":
         blocks.append(Text("These data are synthetic: the numbers in this card show how the model and the card "
                            "work, not how the model performs on real patients."))
     return Section("Data", tuple(blocks))
@@ -107,19 +99,17 @@ def data(b: Bundle) -> Section:
 
 def splits(b: Bundle) -> Section:
     """Training and held-out sets, and whether one patient can be in both."""
-    splits = b.manifest.get("splits", {})
-    rows = []
-    for key, name in (("train", "Training"), ("test", "Held-out test")):
-        s = splits.get(key, {})
-        rows.append((name, fmt_int(s.get("rows")), fmt_int(s.get("events")), fmt_pct(s.get("event_rate"))))
-    method = str(splits.get("method", "by row"))
+    splits = b.manifest.splits
+    rows = tuple((name, fmt_int(s.rows), fmt_int(s.events), fmt_pct(s.event_rate))
+                 for s, name in ((splits.train, "Training"), (splits.test, "Held-out test")))
+    method = splits.method
     grouped = method.startswith("grouped")
-    held_out, seed = fmt_pct(splits.get("test_share"), 0), splits.get("seed", NOT_AVAILABLE)
+    held_out, seed = fmt_pct(splits.test_share, 0), splits.seed
     text = (f"Split {method}, {held_out} held out (seed {seed}); "
             + ("no patient is in both sets." if grouped else
                "no patient column was given, so a patient with several discharges may be in both sets, which can "
                "make the held-out numbers optimistic."))
-    return Section("Patients and events", (Table(("Set", "Discharges", "Events", "Event rate"), tuple(rows)),
+    return Section("Patients and events", (Table(("Set", "Discharges", "Events", "Event rate"), rows),
                                            Text(text)))
 
 
@@ -143,9 +133,8 @@ def predictors(b: Bundle) -> Section:
     if never:
         blocks.append(Text("Kept for identification or analytics only, never used to predict: "
                            + ", ".join(never) + "."))
-    notes = b.manifest.get("schema_notes") or []
-    if notes:
-        blocks.append(Bullets(tuple(str(n) for n in notes)))
+    if b.manifest.schema_notes:
+        blocks.append(Bullets(tuple(b.manifest.schema_notes)))
     return Section("Predictors", tuple(blocks))
 
 
@@ -160,23 +149,20 @@ def _params(params: Mapping[str, Any]) -> str:
 
 def development(b: Bundle) -> Section:
     """How the model was chosen: candidates compared on the training set only, and recalibration."""
-    model = b.manifest.get("model", {})
-    cal = model.get("calibration", {}) or {}
-    rows = []
-    for c in b.manifest.get("comparison", []) or []:
-        rows.append((
-            str(c.get("family", "")), _params(c.get("params", {})),
-            f"{fmt_num(c.get('cv_auc'))} ± {fmt_num(c.get('cv_auc_sd'))}", fmt_num(c.get("cv_log_loss"), 4),
-            f"{c.get('explain_cost', 0):,.0f}" if finite(c.get("explain_cost")) else NOT_AVAILABLE,
-            "chosen" if c.get("selected") else "",
-        ))
-    recal = ("applied" if cal.get("applied") else "not needed") + (
-        f" ({cal.get('method', '')}; cross-validated slope {fmt_num(cal.get('slope_before'), 2)}, "
-        f"intercept {fmt_num(cal.get('intercept_before'), 2)} before)")
+    model = b.manifest.model
+    cal = model.calibration
+    rows = [
+        (c.family, _params(c.params), f"{fmt_num(c.cv_auc)} ± {fmt_num(c.cv_auc_sd)}", fmt_num(c.cv_log_loss, 4),
+         f"{c.explain_cost:,.0f}", "chosen" if c.selected else "")
+        for c in b.manifest.comparison
+    ]
+    recal = ("applied" if cal.applied else "not needed") + (
+        f" ({cal.method}; cross-validated slope {fmt_num(cal.slope_before, 2)}, "
+        f"intercept {fmt_num(cal.intercept_before, 2)} before)")
     facts = (
-        ("Model type", str(model.get("family", NOT_AVAILABLE))),
-        ("Settings", _params(model.get("params", {}))),
-        ("Inputs", fmt_int(model.get("n_features"))),
+        ("Model type", model.family),
+        ("Settings", _params(model.params)),
+        ("Inputs", fmt_int(model.n_features)),
         ("Recalibration", recal),
     )
     blocks: list[Block] = [Prose(prose("development")), Facts(facts)]

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
+from core.model.manifest import Target
 from core.presentation.wording import NOT_AVAILABLE, number, percent
 
 TEXT_DIR = Path(__file__).resolve().parents[1] / "text"
@@ -106,10 +106,9 @@ def fmt_int(x: Any) -> str:
     return f"{int(x):,}" if finite(x) else NOT_AVAILABLE
 
 
-def horizon_text(manifest: Mapping[str, Any]) -> str:
+def horizon_text(target: Target) -> str:
     """The prediction horizon named in the outcome label, definition or column, if any."""
-    target = manifest.get("target", {})
-    for source in (target.get("label", ""), target.get("definition", ""), target.get("column", "")):
+    for source in (target.label, target.definition, target.column):
         m = re.search(r"(\d+)\s*[- ]?\s*(?:days?\b|d\b)", str(source), flags=re.IGNORECASE)
         if m:
             return f"{int(m.group(1))} days after discharge"

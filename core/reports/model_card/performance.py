@@ -24,10 +24,10 @@ def _baseline_rows(b: Bundle) -> list[dict[str, Any]]:
 def discrimination(b: Bundle) -> Section:
     """Held-out AUC with its interval, next to LACE and HOSPITAL on the same patients."""
     m = b.metrics
-    ci = m.get("auc_ci") or [None, None]
-    n, events = fmt_int(m.get("n_test")), fmt_int(m.get("events_test"))
+    ci = m.auc_ci
+    n, events = fmt_int(m.n_test), fmt_int(m.events_test)
     blocks: list[Block] = [
-        Text(f"AUC (C-statistic) on {n} held-out discharges with {events} events: {fmt_num(m.get('auc'))} "
+        Text(f"AUC (C-statistic) on {n} held-out discharges with {events} events: {fmt_num(m.auc)} "
              f"({fmt_ci(*ci)}; bootstrap). An AUC is the chance that a patient with the outcome is given a higher "
              "risk than one without; 0.5 is chance. Published readmission models mostly reach 0.55-0.72."),
     ]
@@ -48,12 +48,12 @@ def calibration(b: Bundle) -> Section:
     """Whether predicted risks match what happened: slope, intercept, O/E, Brier and the binned curve."""
     m = b.metrics
     facts = (
-        ("Calibration slope", f"{fmt_num(m.get('calibration_slope'), 2)} (ideal 1; below 1 means predictions too "
+        ("Calibration slope", f"{fmt_num(m.calibration_slope, 2)} (ideal 1; below 1 means predictions too "
                               "extreme, above 1 too modest)"),
-        ("Calibration intercept", f"{fmt_num(m.get('calibration_intercept'), 2)} (ideal 0; above 0 means risk "
+        ("Calibration intercept", f"{fmt_num(m.calibration_intercept, 2)} (ideal 0; above 0 means risk "
                                   "under-estimated on average)"),
-        ("Observed / expected events", f"{fmt_num(m.get('observed_expected'), 2)} (ideal 1)"),
-        ("Brier score", f"{fmt_num(m.get('brier'))} (lower is better); scaled Brier {fmt_num(m.get('scaled_brier'))}"),
+        ("Observed / expected events", f"{fmt_num(m.observed_expected, 2)} (ideal 1)"),
+        ("Brier score", f"{fmt_num(m.brier)} (lower is better); scaled Brier {fmt_num(m.scaled_brier)}"),
     )
     rows = tuple(
         (fmt_pct(r.get("mean_predicted")), fmt_pct(r.get("observed")), f"{fmt_pct(r.get('lo'))}-{fmt_pct(r.get('hi'))}",
@@ -85,8 +85,7 @@ def _decision_table(records: Sequence[Mapping[str, Any]], points: Iterable[float
 def utility(b: Bundle) -> Section:
     """Net benefit at the thresholds a team might act on, against treat-all and treat-none."""
     records = [r for r in b.performance.get("decision_curve", []) or [] if isinstance(r, Mapping)]
-    threshold = b.manifest.get("decision_threshold", b.performance.get("threshold"))
-    points = sorted({*DECISION_POINTS, *([float(threshold)] if finite(threshold) else [])})
+    points = sorted({*DECISION_POINTS, float(b.manifest.decision_threshold)})
     strategies, rows = _decision_table(records, points)
     blocks: list[Block] = [Text(
         "Net benefit (Vickers & Elkin 2006) = true positives/N - false positives/N x pt/(1-pt): the benefit of "
@@ -103,7 +102,7 @@ def utility(b: Bundle) -> Section:
 
 def weaker_subgroups(b: Bundle) -> list[str]:
     """Subgroups with clearly lower discrimination or poor calibration-in-the-large, as short phrases."""
-    overall = b.metrics.get("auc")
+    overall = b.metrics.auc
     out = []
     for r in b.performance.get("subgroups", []) or []:
         reasons = []
@@ -148,12 +147,12 @@ def subgroups(b: Bundle) -> Section:
 
 def bands(b: Bundle) -> Section:
     """The risk bands, how they were chosen, and what the flag threshold gives on held-out patients."""
-    rows = tuple((str(x.get("name", "")), fmt_pct(x.get("lower"), 0), fmt_pct(x.get("upper"), 0)) for x in b.bands)
+    rows = tuple((x.name, fmt_pct(x.lower, 0), fmt_pct(x.upper, 0)) for x in b.manifest.risk_bands)
     conf = b.performance.get("confusion", {}) or {}
-    threshold = b.manifest.get("decision_threshold", conf.get("threshold"))
+    threshold = b.manifest.decision_threshold
     blocks: list[Block] = [
         Table(("Band", "From (risk at least)", "To (below)"), rows),
-        Text(f"How chosen: {b.manifest.get('risk_bands_method', 'not recorded in the bundle')}. A risk on a cut point "
+        Text(f"How chosen: {b.manifest.risk_bands_method}. A risk on a cut point "
              "belongs to the higher band. The cut points are for ranking and workload planning; a team should set "
              "its own threshold from its capacity and the decision curve."),
     ]
