@@ -97,7 +97,7 @@ def parse_base(url: str, *, query_allowed: bool = False) -> Base:
 def allowed_server(fhir_server: str, allow_list: Sequence[str]) -> Base:
     """The request's ``fhirServer`` if Lantern may fetch from it, else ``FetchRefusedError`` saying why."""
     if not allow_list:
-        raise FetchRefusedError("fetching is off: no FHIR server is listed in LANTERN_FHIR_SERVERS")
+        raise FetchRefusedError("fetching is off (no FHIR server is listed in LANTERN_FHIR_SERVERS)")
     base = parse_base(fhir_server)
     allowed: set[Base] = set()
     for entry in allow_list:
