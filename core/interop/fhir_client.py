@@ -197,14 +197,15 @@ class FhirFetcher:
             timer.daemon = True
             timer.start()
             conn.request("GET", target, headers=self._headers())
-            response = conn.getresponse()
-            return self._body(response)
+            body = self._body(conn.getresponse())
+            if self._clock() >= self._deadline:  # the timer may have cut the answer short
+                raise self._late()
+            return body
         except FetchRefusedError:
             raise
         except (OSError, http.client.HTTPException, ValueError) as exc:
             if self._clock() >= self._deadline or isinstance(exc, TimeoutError):
-                raise FetchRefusedError(f"the FHIR server did not answer within the time limit of "
-                                   f"{self.limits.seconds:g} seconds") from exc
+                raise self._late() from exc
             raise FetchRefusedError("the FHIR server could not be reached or its answer was cut off") from exc
         finally:
             if timer is not None:
@@ -228,9 +229,12 @@ class FhirFetcher:
             if self.bytes > self.limits.bytes:
                 raise FetchRefusedError(f"the answers were larger than the limit of {self.limits.bytes:,} bytes")
             if self._clock() >= self._deadline:
-                raise FetchRefusedError(f"the FHIR server did not answer within the time limit of "
-                                   f"{self.limits.seconds:g} seconds")
+                raise self._late()
         return bytes(body)
+
+    def _late(self) -> FetchRefusedError:
+        return FetchRefusedError(f"the FHIR server did not answer within the time limit of "
+                                 f"{self.limits.seconds:g} seconds")
 
     def rest_of_search(self, first_page: dict[str, Any]) -> SearchPages:
         """Follow ``next`` links from ``first_page`` until the last page or a cap; the entries of the pages read."""

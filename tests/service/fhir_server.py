@@ -2,7 +2,8 @@
 
 ``FakeFhir`` serves ``/fhir/<Type>?...`` searches from the pages it was given (page N links to
 page N+1 with ``&page=N+1``) and ``/fhir/<Type>/<id>`` reads. ``mode`` makes it misbehave:
-``redirect`` (302 to ``redirect_to``), ``hang`` (never answers until the test ends), ``endless``
+``redirect`` (302 to ``redirect_to``), ``hang`` (never answers until the test ends), ``trickle``
+(a header sent one byte at a time, for ever), ``endless``
 (every page links to one more), ``foreign-next`` (the next link points to ``redirect_to``).
 Every request is recorded (path and Authorization header) so tests can count and inspect them.
 """
@@ -54,6 +55,11 @@ def _handler(fake: FakeFhir) -> type[BaseHTTPRequestHandler]:
             fake.requests.append((self.path, self.headers.get("Authorization")))
             if fake.mode == "hang":
                 fake.release.wait(30)
+                return
+            if fake.mode == "trickle":  # a header line that never ends, one byte at a time
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                while not fake.release.wait(0.05):
+                    self.wfile.write(b"x")
                 return
             if fake.mode == "redirect":
                 self.send_response(302)

@@ -98,6 +98,23 @@ def test_a_next_link_makes_the_input_incomplete_and_the_card_says_so(engine: Eng
     assert fhir.requests == []  # fetching is off by default: the server is never asked
 
 
+@pytest.mark.parametrize(("key", "label"), [
+    ("conditions", "Diagnoses (comorbidities and the Charlson index)"),
+    ("observations", "Lab results (hemoglobin and sodium at discharge)"),
+    ("procedures", "Procedures during the stay"),
+    ("priorEncounters", "Admissions in the last 12 months and ED visits in the last 6 months"),
+])
+@pytest.mark.parametrize("hook", ["encounter-discharge", "patient-view"])
+def test_every_paginated_search_gives_no_confident_risk(engine: Engine, hook: str, key: str, label: str) -> None:
+    req = fx.hook_request(hook)
+    del req["fhirServer"]
+    req["prefetch"][key]["link"] = [{"relation": "next", "url": "https://ehr.example/fhir/x?page=2"}]
+    card = _card(_post(engine, Settings(), req))
+    assert card["indicator"] == "info" and "%" not in card["summary"], card
+    assert f"{label}: only the first page of results was sent." in card["detail"]
+    assert "the request names no fhirServer" in card["detail"]
+
+
 def test_the_complete_prefetch_still_gives_a_risk(engine: Engine) -> None:
     card = _card(_post(engine, Settings(), fx.hook_request()))
     assert card["summary"].startswith("30-day readmission risk ") and "%" in card["summary"]
@@ -190,6 +207,15 @@ def test_a_server_that_never_answers_cannot_hold_the_call_or_the_event_loop(engi
     assert health_seconds < 0.5  # answered while the fetch waits: the loop was not blocked
     assert LIMITS.seconds <= hook_seconds < LIMITS.seconds + 2.0
     _assert_incomplete_card(_card(response), "time limit of 1 seconds")
+
+
+def test_a_server_that_trickles_bytes_is_cut_off_at_the_deadline(engine: Engine, fhir: FakeFhir) -> None:
+    """Each byte arrives well within the socket timeout; only the deadline timer stops the read."""
+    fhir.mode = "trickle"
+    start = time.monotonic()
+    card = _card(_post(engine, _allowing(fhir), _paginated_request(fhir.base)))
+    assert time.monotonic() - start < LIMITS.seconds + 2.0
+    _assert_incomplete_card(card, "time limit of 1 seconds")
 
 
 def test_endless_pages_stop_at_the_page_cap(engine: Engine, fhir: FakeFhir) -> None:
