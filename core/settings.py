@@ -32,6 +32,7 @@ _BYTES = re.compile(r"(?P<number>\d+(?:[_,]\d+)*)\s*(?P<unit>[kmg]i?b|b)?", re.I
 _UNITS = MappingProxyType({"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3,
                            "kib": 1024, "mib": 1024**2, "gib": 1024**3})
 _ORIGIN = re.compile(r"https?://[^\s/?#,]+")
+_BASE_URL = re.compile(r"https?://[^\s/?#,]+(/[^\s?#,]*)?")
 
 
 class SettingsError(ValueError):
@@ -109,6 +110,18 @@ def _origins(variable: Variable, raw: str) -> tuple[str, ...]:
     return origins
 
 
+def _urls(variable: Variable, raw: str) -> tuple[str, ...]:
+    urls = tuple(dict.fromkeys(part.strip().rstrip("/") for part in raw.split(",") if part.strip()))
+    for url in urls:
+        if not _BASE_URL.fullmatch(url):
+            raise SettingsError(
+                f"{variable.name} must be a comma-separated list of FHIR base URLs such as "
+                f"https://ehr.example.org/fhir, and {url[:SHOWN_CHARS]!r} is not one: a base URL is http:// or "
+                "https://, a host, an optional port and a path, with no query or fragment."
+            )
+    return urls
+
+
 VARIABLES = (
     Variable("LANTERN_BUNDLE", "bundle", "artifacts/default", "the model bundle the app, `lantern score` and the "
              "service load when no `--bundle` is given", "a bundle folder (checked when it loads)", _path),
@@ -125,6 +138,9 @@ VARIABLES = (
              _bytes),
     Variable("LANTERN_SERVICE_CORS_ORIGINS", "service_cors_origins", "unset: CORS closed", "browser origins "
              "allowed to call the service", "comma-separated `http(s)://host[:port]` origins, or `*`", _origins),
+    Variable("LANTERN_FHIR_SERVERS", "fhir_servers", "unset: the service never fetches", "FHIR servers the "
+             "service may fetch missing or paginated CDS Hooks prefetch from (the request's `fhirServer` must be one "
+             "of them)", "comma-separated base URLs, `https://` (plain `http://` only on loopback)", _urls),
     Variable("LANTERN_CHROMIUM", "chromium", str(DEFAULT_CHROMIUM), "the Chromium the browser tests drive "
              "(tests only)", "a path to a Chromium executable", _path),
 )
@@ -141,6 +157,7 @@ class Settings:
     service_token: str | None = field(default=None, repr=False)  # never in a log line or traceback
     service_max_bytes: int = DEFAULT_SERVICE_MAX_BYTES
     service_cors_origins: tuple[str, ...] = ()
+    fhir_servers: tuple[str, ...] = ()
     chromium: Path = DEFAULT_CHROMIUM
     warnings: tuple[str, ...] = field(default=(), compare=False)
 

@@ -10,5 +10,6 @@ Start it with ``python -m service`` (127.0.0.1:8000 by default); build the ASGI 
 - ``guard.py``: the bearer token and the shape-only log line;
 - ``docs.py``: ``GET /docs``, a self-contained HTML page.
 
-What a card says and how prefetch is read is not HTTP: see ``core/interop/cds_hooks.py``.
+What a card says, how prefetch is read and how missing prefetch is fetched is not HTTP: see
+``core/interop/cds_hooks.py``, ``core/interop/cds_prefetch.py`` and ``core/interop/fhir_client.py``.
 """

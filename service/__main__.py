@@ -32,14 +32,15 @@ def main(argv: list[str] | None = None) -> int:
 
     from core.model.bundle import BundleError, configured_bundle_path
     from core.scoring.engine import Engine
+    from core.settings import SettingsError
     from service.app import Settings, create_app
 
     try:
+        settings = Settings.from_env()
         engine = Engine.load(args.bundle or configured_bundle_path())
-    except BundleError as exc:
+    except (BundleError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    settings = Settings.from_env()
     if not settings.token and args.host not in LOOPBACK:
         print(f"warning: listening on {args.host} without LANTERN_SERVICE_TOKEN; anyone who can reach this port "
               "can use the service.", file=sys.stderr)

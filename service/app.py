@@ -3,12 +3,18 @@
 Endpoints
 ---------
 - ``GET  /health``: ``{"status": "ok", "model_version": ...}``; never needs the token.
-- ``GET  /cds-services``: CDS Hooks discovery (one service, ``lantern-readmission``, hook
-  ``encounter-discharge``, with the prefetch templates it needs).
-- ``POST /cds-services/lantern-readmission``: a CDS Hooks 2.0 request for ``encounter-discharge``
-  or ``patient-view``; answers ``{"cards": [card]}``. The service never queries the FHIR
-  server itself: without the ``patient`` prefetch (and, for ``encounter-discharge``, the
-  ``encounter`` prefetch) it answers 412 naming what is missing.
+- ``GET  /cds-services``: CDS Hooks discovery: one service per hook answered, ``lantern-readmission``
+  (``encounter-discharge``) and ``lantern-readmission-patient-view`` (``patient-view``), each
+  with the prefetch templates it needs.
+- ``POST /cds-services/{id}``: a CDS Hooks 2.0 request for ``encounter-discharge`` or
+  ``patient-view`` (either id answers both); answers ``{"cards": [card]}``. Without the
+  ``patient`` prefetch (and, for ``encounter-discharge``, the ``encounter`` prefetch) it
+  answers 412 naming what is missing, unless it can fetch it (below).
+- Fetching (``core/interop/fhir_client.py``): when the request's ``fhirServer`` is listed in
+  ``LANTERN_FHIR_SERVERS`` (comma-separated base URLs; empty by default, so it never fetches),
+  the service reads the remaining pages of a paginated prefetch and the prefetch not sent,
+  with ``fhirAuthorization``'s token, within caps of pages, bytes and seconds, in a worker
+  thread; the card says what was fetched. A search still incomplete gives no risk.
 - ``POST /score``: ``{"rows": [{column: value, ...}, ...], "explain": false}`` ->
   ``{"rows": [...], "counts": {"read", "scored", "rejected"}}`` with exactly the columns
   ``python -m core.score`` writes (``--explain`` columns when ``explain`` is true).
@@ -17,9 +23,11 @@ Endpoints
 
 Rules
 -----
-- Every error is JSON ``{"error": "<one plain sentence>"}``: 400 for a body that is not JSON
-  or not the expected shape, 401 for a missing or wrong token, 404/405, 412 for missing
-  prefetch, 413 for a body over the size limit, 422 for rows the model cannot use.
+- Every error is an HTTP status with a JSON body ``{"error": "<one plain sentence>"}`` (CDS Hooks 2.0
+  names 412 for data the service cannot obtain and allows other 4xx/5xx): 400 for a body
+  that is not JSON or not the expected shape, 401 for a missing or wrong token, 404/405,
+  412 for missing prefetch, 413 for a body over the size limit, 422 for rows the model
+  cannot use.
 - ``LANTERN_SERVICE_TOKEN``: when set, every endpoint except ``/health`` needs
   ``Authorization: Bearer <token>`` (compared in constant time).
 - ``LANTERN_SERVICE_MAX_BYTES`` (default 5 MiB) caps the request body, checked while it streams in.
@@ -35,10 +43,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI
@@ -51,21 +58,33 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 
 from core.data.validate import ValidationError
-from core.interop import cds_hooks
+from core.interop import cds_hooks, cds_prefetch
 from core.interop.fhir import FhirError, bundle_to_patient
+from core.interop.fhir_client import FetchLimits, FetchRefusedError, FhirFetcher, allowed_server
 from core.model.bundle import configured_bundle_path
 from core.scoring.engine import Engine
+from core.settings import DEFAULT_SERVICE_MAX_BYTES, load_settings
 from service.docs import CONTENT_SECURITY_POLICY, render_docs
 from service.errors import RequestError, http_error
 from service.guard import Guard
-from service.models import Cards, Discovery, ErrorMessage, Health, HookRequest, ScoreRequest, ScoreResponse
+from service.models import (
+    Cards,
+    Discovery,
+    ErrorMessage,
+    Health,
+    HookCall,
+    HookRequest,
+    ScoreRequest,
+    ScoreResponse,
+)
 from service.routing import LanternRoute
 
 log = logging.getLogger("lantern.service")
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 HOOK_PATH = f"/cds-services/{cds_hooks.SERVICE_ID}"
-KNOWN_PATHS = frozenset({"/health", "/cds-services", HOOK_PATH, "/score", "/openapi.json", "/docs"})
+#: One path per service in the discovery document; each answers both hooks.
+HOOK_PATHS = tuple(f"/cds-services/{service_id}" for service_id in cds_hooks.SERVICES.values())
+KNOWN_PATHS = frozenset({"/health", "/cds-services", *HOOK_PATHS, "/score", "/openapi.json", "/docs"})
 PUBLIC_PATHS = frozenset({"/health"})
 TITLE = "Lantern readmission service"
 DESCRIPTION = ("30-day readmission risk as CDS Hooks cards and as batch scores. Risks are associations in the "
@@ -77,18 +96,18 @@ class Settings:
     """Service options; ``from_env`` reads the ``LANTERN_SERVICE_*`` variables."""
 
     token: str | None = None
-    max_bytes: int = DEFAULT_MAX_BYTES
+    max_bytes: int = DEFAULT_SERVICE_MAX_BYTES
     cors_origins: tuple[str, ...] = ()
+    #: FHIR base URLs the service may fetch missing or paginated prefetch from (empty: it never fetches).
+    fhir_servers: tuple[str, ...] = ()
+    fetch_limits: FetchLimits = field(default_factory=FetchLimits)
 
     @classmethod
     def from_env(cls) -> Settings:
-        raw_max = os.environ.get("LANTERN_SERVICE_MAX_BYTES", "").strip()
-        origins = os.environ.get("LANTERN_SERVICE_CORS_ORIGINS", "")
-        return cls(
-            token=os.environ.get("LANTERN_SERVICE_TOKEN") or None,
-            max_bytes=int(raw_max) if raw_max.isdigit() else DEFAULT_MAX_BYTES,
-            cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
-        )
+        """The service's part of core.settings: one reader for every LANTERN_* variable, bad values refused."""
+        read = load_settings()
+        return cls(token=read.service_token, max_bytes=read.service_max_bytes,
+                   cors_origins=read.service_cors_origins, fhir_servers=read.fhir_servers)
 
 
 def _errors(*, token: bool = True, body: bool = False, **described: str) -> dict[int | str, dict[str, Any]]:
@@ -118,23 +137,57 @@ async def cds_services(request: Request) -> dict[str, Any]:
     return cds_hooks.discovery(_engine(request))
 
 
+async def _fetch_missing(call: HookCall, prefetched: cds_prefetch.Prefetched, context: dict[str, str | None],
+                         settings: Settings) -> None:
+    """Fetch partial or absent prefetch from the request's fhirServer, if it is allow-listed (off the event loop)."""
+    if not cds_prefetch.needs_fetching(prefetched, context):
+        return
+    if not call.fhir_server:
+        prefetched.not_fetched = "the request names no fhirServer"
+        return
+    try:
+        base = allowed_server(call.fhir_server, settings.fhir_servers)
+    except FetchRefusedError as exc:
+        prefetched.not_fetched = str(exc)
+        return
+    token = call.fhir_authorization.access_token if call.fhir_authorization else None
+    fetcher = FhirFetcher(base, token, settings.fetch_limits)
+    await run_in_threadpool(cds_prefetch.fill_prefetch, prefetched, fetcher, context)
+    log.info("hook fetch: %d pages, %d bytes", fetcher.pages, fetcher.bytes)
+
+
+def _encounter_to_score(call: HookCall, prefetched: cds_prefetch.Prefetched) -> str | None:
+    """The context's encounterId; for patient-view (where it is optional) only if the record holds it."""
+    wanted = call.context.encounter_id
+    if wanted and call.hook == "patient-view" and not prefetched.has_encounter(wanted):
+        prefetched.notes.append("The context names an encounter that the record sent does not hold; Lantern "
+                                "looked for the most recent inpatient stay instead.")
+        return None
+    return wanted
+
+
 async def cds_hook(request: Request, body: HookRequest) -> dict[str, Any]:
     engine, call = _engine(request), body.root
-    encounter_id = call.context.encounter_id
+    context = {"patientId": call.context.patient_id, "encounterId": call.context.encounter_id}
     try:
-        bundle, complete, given = cds_hooks.prefetch_bundle(call.hook, call.prefetched(), call.context.patient_id)
+        prefetched = cds_prefetch.read_prefetch(call.prefetched(), call.context.patient_id)
+        await _fetch_missing(call, prefetched, context, request.app.state.settings)
+        cds_prefetch.require(call.hook, prefetched, sent=call.prefetch is not None)
+        bundle, complete = prefetched.bundle()
+        encounter_id = _encounter_to_score(call, prefetched)
         mapping = bundle_to_patient(bundle, engine.schema, encounter_id=encounter_id, complete=complete)
-    except cds_hooks.MissingPrefetchError as exc:
+    except cds_prefetch.MissingPrefetchError as exc:
         raise RequestError(412, str(exc)) from exc
-    except cds_hooks.PrefetchError as exc:
+    except cds_prefetch.PrefetchError as exc:
         raise RequestError(400, str(exc)) from exc
     except FhirError as exc:
         raise RequestError(400, f"The prefetch could not be used: {exc}") from exc
     result = await run_in_threadpool(engine.patient, mapping.values)
-    card = cds_hooks.build_card(engine, result, mapping)
-    log.info("hook %s: prefetch keys %s, %d of %d inputs from FHIR, %d notes, scored=%s",
-             call.hook, ",".join(given), len(engine.schema.names) - len(mapping.missing),
-             len(engine.schema.names), len(mapping.warnings), not result.rejected)
+    card = cds_hooks.build_card(engine, result, mapping, prefetched)
+    log.info("hook %s: prefetch keys %s, %d partial, %d of %d inputs from FHIR, %d notes, scored=%s",
+             call.hook, ",".join(prefetched.resources), len(prefetched.partial),
+             len(engine.schema.names) - len(mapping.missing), len(engine.schema.names), len(mapping.warnings),
+             not result.rejected)
     return {"cards": [card]}
 
 
@@ -186,9 +239,11 @@ def _routes(app: FastAPI) -> None:
             response_description="Running", responses=_errors(token=False))(health)
     app.get("/cds-services", summary="CDS Hooks discovery", response_model=Discovery,
             response_description="The services list", responses=_errors())(cds_services)
-    app.post(HOOK_PATH, summary="Score one patient from CDS Hooks prefetch (encounter-discharge, patient-view)",
-             response_model=Cards, response_description="One card", responses=_errors(
-                 body=True, **{"412": "Required prefetch missing; the service does not query FHIR itself."}))(cds_hook)
+    for hook, service_id in cds_hooks.SERVICES.items():
+        app.post(f"/cds-services/{service_id}", summary=f"Score one patient from CDS Hooks prefetch (the {hook} "
+                 "service; answers encounter-discharge and patient-view)", response_model=Cards,
+                 response_description="One card", responses=_errors(body=True, **{"412": (
+                     "Required prefetch missing, and not fetchable from an allow-listed fhirServer.")}))(cds_hook)
     app.post("/score", summary="Score rows of the model's columns", response_model=ScoreResponse,
              response_description="One output row per input row",
              responses=_errors(body=True, **{"422": "Rows lack required columns, or no row can be used."}))(score)

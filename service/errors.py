@@ -17,11 +17,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.interop.cds_hooks import HOOKS, SERVICE_ID, no_prefetch
+from core.interop.cds_hooks import HOOKS, SERVICES
+from core.interop.cds_prefetch import no_prefetch
 
 ENDPOINTS = (
     "GET /health, GET /cds-services, "
-    f"POST /cds-services/{SERVICE_ID}, POST /score, GET /openapi.json and GET /docs"
+    + "".join(f"POST /cds-services/{service_id}, " for service_id in SERVICES.values())
+    + "POST /score, GET /openapi.json and GET /docs"
 )
 
 #: One pydantic error (``ValidationError.errors()`` item) -> (check order, status, sentence), or None.

@@ -47,7 +47,7 @@ class ErrorMessage(BaseModel):
 # ---- CDS Hooks request -----------------------------------------------------------------------------
 
 class FhirAuthorization(StrictModel):
-    """CDS Hooks 2.0 fhirAuthorization. Accepted and checked, never used: the service does not call FHIR."""
+    """CDS Hooks 2.0 fhirAuthorization: its access_token is sent only to an allow-listed fhirServer."""
 
     access_token: str
     token_type: Literal["Bearer"]
@@ -74,8 +74,10 @@ class EncounterDischargeContext(PatientViewContext):
 class Prefetch(StrictModel):
     """The FHIR data the EHR fetched for the templates at GET /cds-services (null: it could not fetch it).
 
-    Both hooks need patient, and encounter-discharge also encounter: without a resource there the
-    answer is 412 naming what is missing. The other keys are optional; each one absent adds a warning.
+    Both hooks need patient, and encounter-discharge also encounter: without a resource there (and
+    no allow-listed fhirServer to fetch it from) the answer is 412 naming what is missing. The other
+    keys are optional; each one absent is named on the card. A searchset with a ``next`` link is
+    incomplete: its remaining pages are fetched when allowed, else the card gives no risk.
     """
 
     model_config = ConfigDict(extra="allow")
@@ -92,13 +94,16 @@ class _HookCall(StrictModel):
     """The CDS Hooks 2.0 request fields every hook shares."""
 
     hook_instance: str = Field(alias="hookInstance", description="A UUID naming this call")
-    fhir_server: str | None = Field(None, alias="fhirServer", description="The EHR's FHIR base URL (not queried)")
+    fhir_server: str | None = Field(None, alias="fhirServer", description=(
+        "The EHR's FHIR base URL; queried for missing or paginated prefetch only when listed in "
+        "LANTERN_FHIR_SERVERS"))
     fhir_authorization: FhirAuthorization | None = Field(None, alias="fhirAuthorization")
-    prefetch: Prefetch = Field(description="This service does not query the FHIR server: without prefetch, 412")
+    prefetch: Prefetch | None = Field(None, description=(
+        "The prefetch; without the required keys (and no allow-listed fhirServer to fetch them from), 412"))
 
-    def prefetched(self) -> dict[str, Any]:
-        """The prefetch as the JSON object it came in as (keys as sent)."""
-        return self.prefetch.model_dump(by_alias=True, exclude_unset=True)
+    def prefetched(self) -> dict[str, Any] | None:
+        """The prefetch as the JSON object it came in as (keys as sent), or None when there is none."""
+        return None if self.prefetch is None else self.prefetch.model_dump(by_alias=True, exclude_unset=True)
 
 
 class EncounterDischargeRequest(_HookCall):
@@ -109,6 +114,10 @@ class EncounterDischargeRequest(_HookCall):
 class PatientViewRequest(_HookCall):
     hook: Literal["patient-view"]
     context: PatientViewContext
+
+
+#: One CDS Hooks call, whichever hook it is.
+HookCall = EncounterDischargeRequest | PatientViewRequest
 
 
 class HookRequest(RootModel[Annotated[EncounterDischargeRequest | PatientViewRequest, Field(discriminator="hook")]]):

@@ -1,15 +1,17 @@
-"""CDS Hooks without HTTP: the discovery document, prefetch -> FHIR Bundle, and the card for a scored patient.
+"""CDS Hooks without HTTP: the discovery document and the card for a scored patient.
 
 The service (``service/``) turns HTTP into these calls and their answers back into HTTP;
 everything here is a pure function of the engine, the request's parts and the result, so
-the card wording can be read and tested without a server.
+the card wording can be read and tested without a server. Reading the prefetch (and
+fetching what it lacks) is ``core/interop/cds_prefetch.py``.
 
-- ``discovery(engine)``: the ``GET /cds-services`` document (one service, its prefetch templates).
-- ``prefetch_bundle(hook, prefetch, patient_id)``: the prefetch as one collection Bundle, or
-  ``MissingPrefetchError`` (the service answers 412: it never queries the FHIR server itself) or
-  ``PrefetchError`` (400: the prefetch is there but unusable).
-- ``build_card(engine, result, mapping)``: one card, following the CDS Hooks rules (summary
-  under 140 characters, indicator info/warning/critical, a source label, markdown detail).
+- ``discovery(engine)``: the ``GET /cds-services`` document: one service per hook answered
+  (encounter-discharge, patient-view), each with its prefetch templates.
+- ``build_card(engine, result, mapping, prefetched)``: one card, following the CDS Hooks rules
+  (summary under 140 characters, indicator info/warning/critical, a source label, markdown
+  detail). A card never shows a confident risk from a record that is not there: without a
+  stay to score, or with a search only partly sent, it is an info card without a percentage;
+  with searches not sent at all, the risk's summary says "from an incomplete record".
 """
 
 from __future__ import annotations
@@ -23,12 +25,15 @@ from core.interop.fhir import LABS, FhirMapping
 from core.presentation.wording import format_risk, natural_frequency
 
 if TYPE_CHECKING:
+    from core.interop.cds_prefetch import Prefetched
     from core.scoring.engine import Engine, PatientResult
 
 SERVICE_ID = "lantern-readmission"
 HOOKS = ("encounter-discharge", "patient-view")
 SUMMARY_LIMIT = 140
 INDICATORS = ("info", "warning", "critical")
+#: The features that come from the stay itself: with none of them recorded there is no stay to score.
+STAY_FEATURES = ("length_of_stay_days", "admission_type", "service", "discharge_disposition")
 DISCLAIMER = (
     "Drivers are associations in the model, not causes. This score supports, not replaces, clinical judgement."
 )
@@ -45,86 +50,43 @@ PREFETCH: Mapping[str, tuple[str, str, bool]] = MappingProxyType({
 })
 
 
-class PrefetchError(ValueError):
-    """The prefetch is there but cannot be used (a wrong resource type, a malformed Bundle, another patient)."""
+#: Prefetch key -> what it feeds, in the words of the card ("<label>: only the first page ... was sent").
+PREFETCH_LABELS: Mapping[str, str] = MappingProxyType({
+    "patient": "Patient (age and sex)",
+    "encounter": "The stay being scored (length of stay, admission type, service, discharge)",
+    "conditions": "Diagnoses (comorbidities and the Charlson index)",
+    "observations": "Lab results (hemoglobin and sodium at discharge)",
+    "procedures": "Procedures during the stay",
+    "priorEncounters": "Admissions in the last 12 months and ED visits in the last 6 months",
+})
+#: Hook -> the id of the service that answers it (POST /cds-services/{id}); each id answers both hooks.
+SERVICES: Mapping[str, str] = MappingProxyType({"encounter-discharge": SERVICE_ID,
+                                                "patient-view": f"{SERVICE_ID}-patient-view"})
+_USAGE = ("Send the prefetch. The service fetches missing or paginated prefetch itself only from a fhirServer "
+          "listed in its LANTERN_FHIR_SERVERS setting (empty by default: it never fetches).")
 
 
-class MissingPrefetchError(PrefetchError):
-    """Prefetch the hook needs is absent; this service never fetches it from the FHIR server itself."""
+def templates(hook: str) -> dict[str, str]:
+    """The prefetch templates of a hook: patient-view has no encounter template (its encounterId is optional)."""
+    return {key: template for key, (template, _, _) in PREFETCH.items()
+            if hook == "encounter-discharge" or key != "encounter"}
 
 
 def discovery(engine: Engine) -> dict[str, Any]:
-    """The ``GET /cds-services`` document."""
-    return {
-        "services": [
-            {
-                "hook": "encounter-discharge",
-                "id": SERVICE_ID,
-                "title": "Lantern 30-day readmission risk",
-                "description": (
-                    "Estimates the risk of unplanned readmission within 30 days of discharge from the patient's "
-                    "age, sex, stay, comorbidities, labs and prior visits, and explains the largest drivers. "
-                    f"Model: {engine.bundle.name} {engine.bundle.version}. Also answers the patient-view hook."
-                ),
-                "prefetch": {key: template for key, (template, _, _) in PREFETCH.items()},
-                "usageRequirements": "Send the prefetch; this service does not query the FHIR server itself.",
-            }
-        ]
+    """The ``GET /cds-services`` document: one service per hook answered, each with its prefetch templates."""
+    model = f"Model: {engine.bundle.name} {engine.bundle.version}."
+    what = ("the risk of unplanned readmission within 30 days of discharge from the patient's age, sex, stay, "
+            "comorbidities, labs and prior visits, and explains the largest drivers.")
+    descriptions = {
+        "encounter-discharge": f"At discharge, estimates {what} {model}",
+        "patient-view": (f"When a patient's record is opened, estimates {what} The stay scored is the most recent "
+                         f"inpatient stay that has ended; without one, the card says so and gives no risk. {model}"),
     }
-
-
-def required_prefetch(hook: str) -> tuple[str, ...]:
-    """The prefetch keys without which the hook cannot be answered."""
-    return ("patient", "encounter") if hook == "encounter-discharge" else ("patient",)
-
-
-def no_prefetch(hook: str) -> MissingPrefetchError:
-    """The error for a request that sent no prefetch object at all."""
-    return MissingPrefetchError(
-        "The request has no prefetch. This service does not query the FHIR server itself; send the prefetch "
-        f"listed at GET /cds-services (at least: {', '.join(required_prefetch(hook))})."
-    )
-
-
-def _prefetch_entries(prefetch: Mapping[str, Any]) -> tuple[list[dict[str, Any]], set[str], list[str]]:
-    """Bundle entries, the resource types searched completely, and the keys that held a resource."""
-    entries: list[dict[str, Any]] = []
-    complete: set[str] = set()
-    given: list[str] = []
-    for key, (_, kind, is_search) in PREFETCH.items():
-        value = prefetch.get(key)
-        if not isinstance(value, dict) or value.get("resourceType") in (None, "OperationOutcome"):
-            continue  # not fetched, or the EHR could not fetch it: treated as absent
-        found = value.get("resourceType")
-        if found == "Bundle":
-            if not isinstance(value.get("entry", []), list):
-                raise PrefetchError(f"The '{key}' prefetch is a Bundle whose 'entry' is not a list.")
-            if is_search:
-                complete.add(kind)
-        elif found != kind:
-            raise PrefetchError(f"The '{key}' prefetch holds a {found}, not a {kind}.")
-        entries.append({"resource": value})
-        given.append(key)
-    return entries, complete, given
-
-
-def prefetch_bundle(
-    hook: str, prefetch: Mapping[str, Any] | None, patient_id: str
-) -> tuple[dict[str, Any], set[str], list[str]]:
-    """Prefetch -> one collection Bundle, the resource types searched completely, and the keys given."""
-    if not isinstance(prefetch, Mapping):
-        raise no_prefetch(hook)
-    entries, complete, given = _prefetch_entries(prefetch)
-    absent = [key for key in required_prefetch(hook) if key not in given]
-    if absent:
-        raise MissingPrefetchError(
-            f"The request is missing the prefetch for: {', '.join(absent)}. This service does not query the "
-            "FHIR server itself; send the prefetch listed at GET /cds-services."
-        )
-    patient = prefetch["patient"]
-    if patient.get("resourceType") == "Patient" and patient.get("id") not in (None, patient_id):
-        raise PrefetchError("The prefetched Patient is not the patient named in 'context.patientId'.")
-    return {"resourceType": "Bundle", "type": "collection", "entry": entries}, complete, given
+    return {"services": [
+        {"hook": hook, "id": service_id, "title": "Lantern 30-day readmission risk",
+         "description": descriptions[hook], "prefetch": templates(hook), "usageRequirements": _USAGE}
+        for hook, service_id in SERVICES.items()
+    ]}
 
 
 # ---- the card -----------------------------------------------------------------------------------
@@ -158,7 +120,34 @@ def _card(summary: str, indicator: str, detail: Sequence[str], engine: Engine) -
     }
 
 
-def _unscored_card(engine: Engine, result: PatientResult, mapping: FhirMapping) -> dict[str, Any]:
+def _bullets(title: str, lines: Sequence[str]) -> list[str]:
+    """A titled markdown list, or nothing when there are no lines."""
+    return [f"**{title}**\n\n" + "\n".join(f"- {line}" for line in lines)] if lines else []
+
+
+def _request_notes(mapping: FhirMapping, prefetched: Prefetched | None) -> list[str]:
+    """The FHIR warnings and what was fetched (or not), as inert markdown blocks."""
+    fetched = [markdown_text(n) for n in prefetched.notes] if prefetched else []
+    return [*_bullets("About the data sent", fetched),
+            *_bullets("Notes on the FHIR data", [markdown_text(w) for w in mapping.warnings])]
+
+
+def _not_sent(prefetched: Prefetched | None) -> list[str]:
+    """The searches neither sent nor fetched: their inputs are not recorded."""
+    if prefetched is None:
+        return []
+    return [PREFETCH_LABELS[key] for key, (_, _, is_search) in PREFETCH.items()
+            if is_search and key not in prefetched.resources]
+
+
+def stay_found(mapping: FhirMapping) -> bool:
+    """Did the record give an inpatient stay to score? The mapper decides (an ended inpatient Encounter), and
+    the stay must have given at least one of its length, admission, service or discharge."""
+    return mapping.index_stay_found and any(name in mapping.sources for name in STAY_FEATURES)
+
+
+def _unscored_card(engine: Engine, result: PatientResult, mapping: FhirMapping,
+                   prefetched: Prefetched | None) -> dict[str, Any]:
     """The warning card for a patient the model refused: which recorded value, and where it came from."""
     reason, came_from = result.rejected, []
     for name in engine.schema.names:
@@ -167,22 +156,45 @@ def _unscored_card(engine: Engine, result: PatientResult, mapping: FhirMapping) 
             if name in mapping.sources:
                 came_from.append(mapping.sources[name])
     where = f" It came from: {markdown_text('; '.join(came_from))}." if came_from else ""
-    warnings = [markdown_text(w) for w in mapping.warnings]
     detail = [
         "**Lantern could not score this patient.**",
         f"A value taken from the record is not plausible: {markdown_text(reason)}.{where}",
         "Check the value and its unit in the record; the model is not run on implausible inputs.",
-        *(["**Notes on the FHIR data**\n\n" + "\n".join(f"- {w}" for w in warnings)] if warnings else []),
+        *_request_notes(mapping, prefetched),
         f"_{DISCLAIMER}_",
     ]
     return _card("Lantern could not score this patient: a recorded value is not plausible", "warning", detail,
                  engine)
 
 
-def _scored_card(engine: Engine, result: PatientResult, mapping: FhirMapping) -> dict[str, Any]:
+def _no_risk_card(engine: Engine, mapping: FhirMapping, prefetched: Prefetched | None) -> dict[str, Any]:
+    """The info card without a percentage: no stay to score, or inputs only partly sent (a risk would mislead)."""
+    if not stay_found(mapping):
+        summary = "No inpatient stay found: Lantern gives no readmission risk"
+        why = ["**No inpatient stay found, so Lantern gives no readmission risk.**",
+               "The risk is estimated at discharge from an inpatient stay; the record sent holds no inpatient "
+               "stay with a length, admission, service or discharge Lantern could read."]
+    else:
+        summary = "Incomplete record: Lantern gives no readmission risk"
+        why = ["**The record sent is incomplete, so Lantern gives no readmission risk.**",
+               "A risk from part of the record could be far too low or too high. Send the complete searches in "
+               "the prefetch, or list this EHR's FHIR server in Lantern's LANTERN_FHIR_SERVERS setting so that "
+               "Lantern can fetch the remaining pages."]
+    gaps = [markdown_text(g) for g in prefetched.gaps()] if prefetched else []
+    if gaps and prefetched and prefetched.not_fetched:
+        gaps.append(markdown_text(f"Lantern did not fetch the rest: {prefetched.not_fetched}."))
+    detail = [*why, *_bullets("Incomplete inputs", gaps), *_request_notes(mapping, prefetched), f"_{DISCLAIMER}_"]
+    return _card(summary, "info", detail, engine)
+
+
+def _scored_card(engine: Engine, result: PatientResult, mapping: FhirMapping,
+                 prefetched: Prefetched | None) -> dict[str, Any]:
     """The risk card: risk and band, a frequency sentence, the top three drivers and the data warnings."""
-    pct = format_risk(result.risk)
+    pct, not_sent = format_risk(result.risk), _not_sent(prefetched)
     lines = [f"**30-day readmission risk: {pct}** ({result.band} band)", natural_frequency(result.risk)]
+    if not_sent:
+        lines.append("**From an incomplete record.** Not sent: " + "; ".join(not_sent) + ". What they feed is not "
+                     "recorded, and the model fills it in from its training data.")
     if result.percentile == result.percentile:  # not NaN
         lines.append(f"Higher than {result.percentile:.0f}% of patients in the model's training data; "
                      f"the average risk there is {format_risk(result.baseline)}.")
@@ -193,13 +205,18 @@ def _scored_card(engine: Engine, result: PatientResult, mapping: FhirMapping) ->
     n_features = len(engine.schema.names)
     lines.append(f"**Warnings** ({n_features - len(mapping.missing)} of {n_features} inputs came from the FHIR "
                  "record)\n\n" + ("\n".join(notes) if notes else "- None."))
+    if prefetched and prefetched.notes:
+        lines += _bullets("About the data sent", [markdown_text(n) for n in prefetched.notes])
     lines.append(f"_{DISCLAIMER}_")
-    return _card(f"30-day readmission risk {pct} ({result.band})", indicator_for(result.band, engine.bundle.bands),
-                 lines, engine)
+    summary = f"30-day readmission risk {pct} ({result.band})" + (", from an incomplete record" if not_sent else "")
+    return _card(summary, indicator_for(result.band, engine.bundle.bands), lines, engine)
 
 
-def build_card(engine: Engine, result: PatientResult, mapping: FhirMapping) -> dict[str, Any]:
-    """One CDS Hooks card for a scored (or unscoreable) patient."""
+def build_card(engine: Engine, result: PatientResult, mapping: FhirMapping,
+               prefetched: Prefetched | None = None) -> dict[str, Any]:
+    """One CDS Hooks card: refused, no risk (no stay, or inputs only partly sent), or the risk."""
     if result.rejected:
-        return _unscored_card(engine, result, mapping)
-    return _scored_card(engine, result, mapping)
+        return _unscored_card(engine, result, mapping, prefetched)
+    if not stay_found(mapping) or (prefetched is not None and prefetched.partial):
+        return _no_risk_card(engine, mapping, prefetched)
+    return _scored_card(engine, result, mapping, prefetched)

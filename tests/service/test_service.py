@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 import uvicorn
 
-from core.interop.cds_hooks import INDICATORS, SERVICE_ID, build_card, indicator_for
+from core.interop.cds_hooks import INDICATORS, SERVICE_ID, SERVICES, build_card, indicator_for
 from core.interop.fhir import FhirMapping
 from core.presentation.wording import format_risk, natural_frequency
 from core.scoring.engine import Engine
@@ -106,28 +106,34 @@ def test_health(client: httpx.Client, engine: Engine) -> None:
     assert r.json() == {"status": "ok", "model_version": engine.bundle.version}
 
 
-def test_discovery_lists_the_service_with_its_prefetch(client: httpx.Client) -> None:
+def test_discovery_lists_every_hook_answered_with_its_prefetch(client: httpx.Client, engine: Engine) -> None:
     r = client.get("/cds-services")
     assert r.status_code == 200
     services = r.json()["services"]
-    assert len(services) == 1
-    svc = services[0]
-    assert svc["hook"] == "encounter-discharge"
-    assert svc["id"] == SERVICE_ID
-    assert svc["title"] and svc["description"]
-    prefetch = svc["prefetch"]
-    assert set(prefetch) == {"patient", "encounter", "conditions", "observations", "procedures", "priorEncounters"}
-    assert prefetch["patient"] == "Patient/{{context.patientId}}"
-    assert prefetch["encounter"] == "Encounter/{{context.encounterId}}"
-    assert "http://loinc.org|718-7" in prefetch["observations"]
-    assert "http://loinc.org|2951-2" in prefetch["observations"]
-    assert all("{{context.patientId}}" in t for k, t in prefetch.items() if k != "encounter")
+    assert [(s["hook"], s["id"]) for s in services] == list(SERVICES.items())
+    assert SERVICES["encounter-discharge"] == SERVICE_ID
+    for svc in services:
+        assert svc["title"] and svc["description"]
+        assert f"{engine.bundle.name} {engine.bundle.version}" in svc["description"]
+        other = "patient-view" if svc["hook"] == "encounter-discharge" else "encounter-discharge"
+        assert other not in svc["description"]  # each describes its own hook, and claims no other
+        assert client.post(f"/cds-services/{svc['id']}", json=fx.hook_request(svc["hook"])).status_code == 200
+    discharge, view = (s["prefetch"] for s in services)
+    assert set(discharge) == {"patient", "encounter", "conditions", "observations", "procedures", "priorEncounters"}
+    assert set(view) == set(discharge) - {"encounter"}  # patient-view's encounterId is optional: no template
+    assert discharge["patient"] == "Patient/{{context.patientId}}"
+    assert discharge["encounter"] == "Encounter/{{context.encounterId}}"
+    assert "http://loinc.org|718-7" in discharge["observations"]
+    assert "http://loinc.org|2951-2" in discharge["observations"]
+    assert all("{{context.patientId}}" in t for k, t in discharge.items() if k != "encounter")
+    assert all(view[k] == discharge[k] for k in view)
 
 
 def test_openapi_document(client: httpx.Client) -> None:
     doc = client.get("/openapi.json").json()
     assert doc["openapi"].startswith("3.")
-    assert set(doc["paths"]) == {"/health", "/cds-services", HOOK_URL, "/score", "/openapi.json"}
+    hooks = {f"/cds-services/{service_id}" for service_id in SERVICES.values()}
+    assert set(doc["paths"]) == {"/health", "/cds-services", *hooks, "/score", "/openapi.json"}
     assert doc["components"]["schemas"]["Card"]["properties"]["indicator"]["enum"] == list(INDICATORS)
 
 
@@ -189,7 +195,8 @@ def test_the_card_words_a_risk_as_the_app_does() -> None:
     """The card's percentage and natural-frequency sentence come from the one wording module the app uses."""
     engine = Engine.load()
     result = dataclasses.replace(engine.patient(engine.typical_patient()), risk=0.007)
-    mapping = FhirMapping(values={}, sources={}, missing=list(engine.schema.names), warnings=[])
+    mapping = FhirMapping(values={}, sources={"length_of_stay_days": "Encounter.period"}, missing=[], warnings=[],
+                          index_stay_found=True)
     detail = build_card(engine, result, mapping)["detail"]
     assert "risk: <1%**" in detail  # the app said 1% and the card <1% for the same 0.7%: now both say <1%
     assert format_risk(0.007) == "<1%"
