@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from core.data.cells import CheckedCells, SchemaRules, check_cells
-from core.data.columns import ValidationError, check_columns, match_columns
+from core.data.columns import ValidationError, check_columns, check_not_empty, match_columns
 from core.data.parse import Cells, expand_codes
 from core.data.record import check_record
 from core.data.schema import FeatureSpec, Schema
@@ -51,6 +51,12 @@ class ValidationResult:
     unseen: pd.DataFrame
     extra_columns: list[str] = field(default_factory=list)
     n_read: int = 0
+    columns: dict[str, object] = field(default_factory=dict)  # schema name -> the file's column, matched once
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The schema's features, in schema order (the typed columns of ``clean``)."""
+        return [str(c) for c in self.missing.columns]
 
     @property
     def n_scored(self) -> int:
@@ -120,6 +126,7 @@ def validate(
     units: dict[str, str] | None = None,
     row_problems: dict[int, str] | None = None,
     rules: SchemaRules | None = None,
+    columns: dict[str, object] | None = None,
 ) -> ValidationResult:
     """Check raw rows (text or numbers) against the schema. See the module docstring for the rules.
 
@@ -128,8 +135,15 @@ def validate(
     ``row_problems`` (0-based row -> reason) rejects rows the CSV reader found broken,
     with that reason alone (their other cells are probably shifted, so not judged).
     ``rules`` are the schema's prepared lookups, when the caller keeps them.
+    ``columns`` is what ``check_columns`` answered for this file, when the caller already
+    ran it (the upload checks the file before identifier columns are dropped): the columns
+    are then neither checked nor matched again.
     """
-    found = check_columns(raw, schema)
+    if columns is None:
+        found = check_columns(raw, schema)
+    else:
+        check_not_empty(raw)  # dropping identifier columns can leave none
+        found = columns
     used = set(found.values())
     extra = [str(c) for c in raw.columns if c not in used]
     n = len(raw)
@@ -159,6 +173,7 @@ def validate(
         unseen=pd.DataFrame(checked.unseen[keep], index=accepted, columns=schema.names),
         extra_columns=extra,
         n_read=n,
+        columns=dict(found),
     )
 
 

@@ -36,7 +36,7 @@ def _report_extras(engine: Engine, run: state.CohortRun, view: FilteredView) -> 
     if view.tables.has_outcome and labelled["outcome"].nunique() == 2:
         out["performance"] = metrics.summary(labelled["outcome"], labelled["risk"], n_boot=200, seed=0)
         out["notes"].append("AUC interval: 200 stratified bootstrap resamples, seed 0.")
-    clean = run.upload.result.validation.clean.loc[t.index]
+    clean = run.upload.result.clean_rows(t.index)
     out["drift"] = drift.summary_sentences(drift.feature_drift(engine.bundle.reference, clean, engine.schema))
     return out
 

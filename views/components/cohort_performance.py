@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from core.analytics import cohort, metrics
-from core.scoring.engine import Engine
+from core.policy import RELIABILITY_MIN_EVENTS, RELIABILITY_MIN_PATIENTS
+from core.scoring.engine import Engine, ScoreResult
 from views.charts.calibration import calibration_chart
 from views.charts.confusion import confusion_chart
 from views.charts.decision_curve import decision_curve_chart
@@ -84,11 +85,11 @@ def _calibration(view: FilteredView, y: np.ndarray, p: np.ndarray, s: dict) -> N
         "Points are tenths of patients by predicted risk, with 95% intervals.")
 
 
-def _decision_curve(view: FilteredView, labelled: pd.Index, y: np.ndarray, p: np.ndarray, run_clean: pd.DataFrame
+def _decision_curve(view: FilteredView, labelled: pd.Index, y: np.ndarray, p: np.ndarray, result: ScoreResult
                     ) -> None:
     st.subheader("Decision curve")
     def compute() -> tuple[pd.DataFrame, list[str]]:
-        comps, notes = cohort.comparator_risks(run_clean.loc[labelled], y)
+        comps, notes = cohort.comparator_risks(result.clean_rows(labelled), y)
         return metrics.decision_curve_df(y, p, comparators=comps), notes
     curve, notes = state.memo("decision", (view.fingerprint,), compute)
     st.altair_chart(decision_curve_chart(curve), key="cohort_chart_decision")
@@ -105,7 +106,8 @@ def _subgroups(view: FilteredView, y: np.ndarray, p: np.ndarray, labelled: pd.In
     n_boot = 200 if len(y) <= BIG else 100
     with st.spinner("Computing subgroup performance ..."):
         table = state.memo("subgroups", (view.fingerprint, n_boot), lambda: metrics.subgroup_table(
-            pd.DataFrame(groups), y, p, min_n=cohort.MIN_N, min_events=cohort.MIN_EVENTS, n_boot=n_boot, seed=0))
+            pd.DataFrame(groups), y, p, min_n=RELIABILITY_MIN_PATIENTS,
+            min_events=RELIABILITY_MIN_EVENTS, n_boot=n_boot, seed=0))
     pct = "percent"
     st.dataframe(table, hide_index=True, key="cohort_subgroups", column_config={
         "variable": "Group", "level": "Level", "n": st.column_config.NumberColumn("Patients", format="%d"),
@@ -116,11 +118,12 @@ def _subgroups(view: FilteredView, y: np.ndarray, p: np.ndarray, labelled: pd.In
         "auc_lo": st.column_config.NumberColumn("AUC 95% CI low", format="%.3f"),
         "auc_hi": st.column_config.NumberColumn("AUC 95% CI high", format="%.3f"),
         "observed_expected": st.column_config.NumberColumn("O/E", format="%.2f"), "note": "Note"})
-    st.caption(f"Estimates are left out (\"too few\") for groups with fewer than {cohort.MIN_N} patients or "
-               f"{cohort.MIN_EVENTS} events; intervals are {n_boot} stratified bootstrap resamples, seed 0.")
+    st.caption(f"Estimates are left out (\"too few\") for groups with fewer than {RELIABILITY_MIN_PATIENTS} "
+               f"patients or {RELIABILITY_MIN_EVENTS} events; intervals are {n_boot} stratified bootstrap resamples, "
+               "seed 0.")
 
 
-def render_performance(engine: Engine, clean: pd.DataFrame, view: FilteredView) -> bool:
+def render_performance(engine: Engine, result: ScoreResult, view: FilteredView) -> bool:
     """Everything that needs outcomes; returns False (with the reason shown) when the file has none."""
     t = view.tables.table
     labelled = t[t["outcome"].notna()]
@@ -135,6 +138,6 @@ def render_performance(engine: Engine, clean: pd.DataFrame, view: FilteredView) 
     _curves(view, y, p, s)
     _threshold(engine, y, p)
     _calibration(view, y, p, s)
-    _decision_curve(view, labelled.index, y, p, clean)
+    _decision_curve(view, labelled.index, y, p, result)
     _subgroups(view, y, p, labelled.index)
     return True
