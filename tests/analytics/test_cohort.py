@@ -268,3 +268,22 @@ def test_large_upload_is_fast(app_engine: Engine) -> None:
     assert len(cohort.worklist(up.tables, search=str(up.tables.ids.iloc[0, 0]))) == 50
     assert len(t) == 100_000
     assert time.perf_counter() - start < 45
+
+
+def test_reliability_floor_and_horizon_come_from_policy() -> None:
+    """The cohort modules use core.policy's numbers and define none of their own."""
+    import inspect
+    import re
+    from pathlib import Path
+
+    from core import policy
+    from core.analytics import performance
+
+    defaults = {k: p.default for k, p in inspect.signature(performance.monthly_performance).parameters.items()}
+    assert (defaults["horizon_days"], defaults["min_n"], defaults["min_events"]) == (
+        policy.OUTCOME_HORIZON_DAYS, policy.RELIABILITY_MIN_PATIENTS, policy.RELIABILITY_MIN_EVENTS)
+    again = re.compile(r"^(MIN_N|MIN_EVENTS|OUTCOME_HORIZON_DAYS|RELIABILITY_\w+)\s*[:=]", re.MULTILINE)
+    analytics = Path(performance.__file__).parent
+    assert not [p.name for p in analytics.glob("*.py") if again.search(p.read_text(encoding="utf-8"))]
+    small = cohort.breakdown(_table(n=policy.RELIABILITY_MIN_PATIENTS - 1), "service")
+    assert small["note"].str.startswith("too few").all()
