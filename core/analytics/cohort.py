@@ -27,9 +27,9 @@ from core.analytics.performance import comparator_risks, monthly_performance
 from core.analytics.summaries import GROUP_ROLES, available_groupings, band_counts, breakdown, histogram, monthly
 from core.analytics.worklist import Filters, filter_mask, filter_options, worklist
 
-__all__ = [
+__all__ = (
     "GROUP_ROLES", "NOT_RECORDED", "CohortTables", "Filters", "available_groupings", "band_counts", "breakdown",
     "build_tables", "capacity", "capacity_curve", "comparator_risks", "filter_mask", "filter_options", "histogram",
     "monthly", "monthly_performance", "numeric_context_columns", "outcome_vector", "parse_dates", "weeks_spanned",
     "worklist",
-]
+)

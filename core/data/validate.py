@@ -34,10 +34,10 @@ from core.data.parse import Cells, expand_codes
 from core.data.record import check_record
 from core.data.schema import FeatureSpec, Schema
 
-__all__ = [
+__all__ = (
     "CheckedCells", "SchemaRules", "ValidationError", "ValidationResult", "check_cells", "check_columns",
     "check_record", "match_columns", "validate",
-]
+)
 
 
 @dataclass
