@@ -33,7 +33,7 @@ def _page() -> None:
         return
     render_counts(run)
     view = render_filters(engine, run)
-    clean = run.upload.result.validation.clean
+    result = run.upload.result
     tabs = st.tabs(list(SECTIONS), key=SECTION_KEY, on_change="rerun")
     for name, tab in zip(SECTIONS, tabs, strict=True):
         if tab.open is False:
@@ -48,10 +48,10 @@ def _page() -> None:
             elif name == "Analytics":
                 render_analytics(engine, view)
             elif name == "Performance":
-                render_performance(engine, clean, view)
+                render_performance(engine, result, view)
                 render_capacity(view)
             elif name == "Drift":
-                render_drift(engine, clean, view)
+                render_drift(engine, result, view)
             else:
                 render_monitoring(view)
 

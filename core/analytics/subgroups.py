@@ -15,9 +15,9 @@ from core.analytics.bootstrap import auc_ci
 from core.analytics.discrimination import auc_of_clean
 from core.analytics.metric_inputs import ArrayLike, as_float, clean_pairs, ratio
 from core.policy import RELIABILITY_MIN_EVENTS, RELIABILITY_MIN_PATIENTS, SUBGROUP_BOOTSTRAP_RESAMPLES
+from core.presentation.wording import NOT_RECORDED
 
 TOO_FEW_NOTE = "too few patients or events to estimate"
-NOT_RECORDED = "not recorded"
 
 
 def subgroup_table(

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.data.schema import Schema
+from core.presentation.wording import NOT_RECORDED
 
 RECORDED = "recorded"
 INFERRED = "inferred"
 ABSENT = "absent (complete search)"
-NOT_RECORDED = "not recorded"
 
 
 @dataclass

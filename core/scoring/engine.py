@@ -18,26 +18,75 @@ import pandas as pd
 
 from core.clinical import scores
 from core.clinical.bands import age_band, band_of
-from core.data.validate import SchemaRules, ValidationResult, check_record, match_columns, validate
+from core.data.validate import SchemaRules, ValidationResult, check_record, validate
 from core.explain.explainer import Explainer, Explanation, reason_phrase, top_reasons
 from core.model.bundle import Bundle, load_bundle
 
 Progress = Callable[[float, str], None]
 
 
+@dataclass(frozen=True)
+class ScoredRows:
+    """The engine's answers for the accepted rows, as arrays in ``ValidationResult.clean`` order.
+
+    The output table spreads them over every input row; the cohort page's analysis table
+    takes them as they are, so neither re-reads the other.
+    """
+
+    risk: np.ndarray  # 0-1
+    band: np.ndarray
+    flags: np.ndarray
+    top_reasons: np.ndarray
+
+
 @dataclass
 class ScoreResult:
-    """One output row per input record, in input order, plus the details behind it."""
+    """One output row per input record, in input order, plus the details behind it.
+
+    Callers read the validation through the accessors below (counts, rejected rows,
+    flags, one patient's validated inputs), not through ``validation``'s tables.
+    """
 
     output: pd.DataFrame
     validation: ValidationResult
     explanation: Explanation | None
     seconds: float
+    rows: ScoredRows
 
     @property
     def counts(self) -> dict[str, int]:
         v = self.validation
         return {"read": v.n_read, "scored": v.n_scored, "rejected": v.n_rejected}
+
+    @property
+    def scored_index(self) -> pd.Index:
+        """Input positions (0-based) of the scored rows: the index of every per-patient table."""
+        return self.validation.clean.index
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        """Rejected rows: ``row`` (1-based), identifiers and ``reason``."""
+        return self.validation.rejected
+
+    @property
+    def extra_columns(self) -> list[str]:
+        """The file's columns the model does not use (ignored)."""
+        return self.validation.extra_columns
+
+    def flag_counts(self) -> dict[str, int]:
+        """Scored rows with at least one flag of each kind."""
+        return self.validation.flag_counts()
+
+    def clean_rows(self, index: pd.Index | None = None) -> pd.DataFrame:
+        """Validated values (typed inputs plus the carried columns) of the scored rows in ``index`` (all if None)."""
+        clean = self.validation.clean
+        return clean if index is None else clean.loc[index]
+
+    def clean_inputs(self, index: int) -> dict[str, Any]:
+        """One scored row's validated inputs, as ``Engine.patient`` takes them (None where not recorded)."""
+        row = self.validation.clean.loc[index, self.validation.feature_names]
+        return {str(k): (None if pd.isna(v) else (float(v) if isinstance(v, np.floating | np.integer) else v))
+                for k, v in row.items()}
 
 
 @dataclass
@@ -78,10 +127,15 @@ class Engine:
         row_problems: dict[int, str] | None = None,
         progress: Progress | None = None,
         chunk_rows: int = 20_000,
+        columns: dict[str, object] | None = None,
     ) -> ScoreResult:
-        """Validate, score and explain a table of raw rows; see ``core.score`` for the columns."""
+        """Validate, score and explain a table of raw rows; see ``core.score`` for the columns.
+
+        ``columns`` is ``check_columns``' answer when the caller already checked the file
+        (the upload does, before dropping identifier columns), so it is not checked twice.
+        """
         start = time.perf_counter()
-        result = validate(raw, self.schema, row_problems=row_problems, rules=self.rules)
+        result = validate(raw, self.schema, row_problems=row_problems, rules=self.rules, columns=columns)
         clean = result.clean
         n = len(clean)
         risk_pct = np.empty(n)
@@ -101,16 +155,24 @@ class Engine:
             baseline_pct=self.explainer.baseline * 100.0,
             contributions=pd.DataFrame(contrib, columns=self.schema.names, index=clean.index),
         )
-        output = self._output_table(raw, result, explanation, explain_columns)
-        return ScoreResult(output, result, explanation, time.perf_counter() - start)
+        rows = self._answers(result, explanation)
+        output = self._output_table(raw, result, rows, explanation, explain_columns)
+        return ScoreResult(output, result, explanation, time.perf_counter() - start, rows)
+
+    def _answers(self, result: ValidationResult, exp: Explanation) -> ScoredRows:
+        """Risk, band, flags and top reasons of each accepted row, computed once."""
+        risk = exp.risk_pct / 100.0
+        reasons = np.asarray(top_reasons(self.schema, result.clean, exp.contributions), dtype=object)
+        return ScoredRows(risk=risk, band=band_of(risk, self.bundle.bands), flags=result.flags_text().to_numpy(),
+                          top_reasons=reasons)
 
     def _output_table(
-        self, raw: pd.DataFrame, result: ValidationResult, exp: Explanation, explain_columns: bool
+        self, raw: pd.DataFrame, result: ValidationResult, rows: ScoredRows, exp: Explanation, explain_columns: bool
     ) -> pd.DataFrame:
         """One row per input row: ids, status and reason, then the scores of accepted rows (built column-wise)."""
         n = result.n_read
         ok = result.clean.index.to_numpy()
-        found = match_columns(list(raw.columns), self.schema)
+        found = result.columns
         cols: dict[str, np.ndarray] = {c: raw[found[c]].to_numpy() for c in self.schema.id_columns if c in found}
 
         def column(fill: object, accepted: object) -> np.ndarray:
@@ -122,11 +184,10 @@ class Engine:
         cols["reason"] = np.full(n, "", dtype=object)
         if result.n_rejected:
             cols["reason"][result.rejected["row"].to_numpy() - 1] = result.rejected["reason"].to_numpy()
-        risk = exp.risk_pct / 100.0
-        cols["risk"] = column(np.nan, risk)
-        cols["risk_band"] = column("", band_of(risk, self.bundle.bands))
-        cols["flags"] = column("", result.flags_text().to_numpy())
-        cols["top_reasons"] = column("", top_reasons(self.schema, result.clean, exp.contributions))
+        cols["risk"] = column(np.nan, rows.risk)
+        cols["risk_band"] = column("", rows.band)
+        cols["flags"] = column("", rows.flags)
+        cols["top_reasons"] = column("", rows.top_reasons)
         if explain_columns:
             cols["baseline"] = column(np.nan, exp.baseline_pct / 100.0)
             cols["risk_percent"] = column(np.nan, exp.risk_pct)

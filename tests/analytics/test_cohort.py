@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from core.analytics import cohort, metrics
-from core.data.csvio import CsvError, read_csv_path
-from core.data.validate import ValidationError
+from core.data.csvio import read_csv_path
 from core.model.bundle import configured_bundle_path
 from core.scoring.engine import Engine
+from core.scoring.upload import UploadResult, score_upload
 from tests.conftest import DEMO_COHORT, DEMO_UNLABELLED
 
 
@@ -24,8 +24,8 @@ def app_engine() -> Engine:
 
 
 @pytest.fixture(scope="module")
-def demo(app_engine: Engine) -> cohort.UploadResult:
-    return cohort.score_upload(app_engine, DEMO_COHORT.read_bytes())
+def demo(app_engine: Engine) -> UploadResult:
+    return score_upload(app_engine, DEMO_COHORT.read_bytes())
 
 
 def _table(n: int = 400, seed: int = 0, start: str = "2024-01-01", days: int = 180) -> pd.DataFrame:
@@ -54,7 +54,7 @@ BANDS = [{"name": "low", "lower": 0.0, "upper": 0.12}, {"name": "moderate", "low
 # ---------------------------------------------------------------------------- the upload path
 
 
-def test_demo_analysis_table_matches_the_scored_output(demo: cohort.UploadResult, app_engine: Engine) -> None:
+def test_demo_analysis_table_matches_the_scored_output(demo: UploadResult, app_engine: Engine) -> None:
     t = demo.tables.table
     out = demo.result.output
     assert len(t) == demo.result.counts["scored"] == 2000
@@ -63,33 +63,14 @@ def test_demo_analysis_table_matches_the_scored_output(demo: cohort.UploadResult
     assert demo.tables.has_outcome and set(np.unique(t["outcome"])) == {0.0, 1.0}
     assert t["date"].notna().all()
     roles = app_engine.schema.roles
-    assert set(demo.tables.roles) == {r for r, c in roles.items() if c in demo.result.validation.clean.columns}
+    assert set(demo.tables.roles) == {r for r, c in roles.items() if c in demo.result.clean_rows().columns}
     assert list(demo.tables.ids.columns) == [c for c in app_engine.schema.id_columns if c in out.columns]
     assert not (set(demo.tables.context.columns) & {roles.get("date"), roles.get("site")})
     assert demo.identifiers == []
 
 
-def test_upload_drops_identifier_columns_before_validation(app_engine: Engine) -> None:
-    raw = pd.read_csv(DEMO_COHORT, dtype=str, keep_default_na=False).head(50)
-    raw.insert(1, "Patient Name", [f"Jane Doe{i}" for i in range(50)])
-    raw["email"] = [f"p{i}@example.org" for i in range(50)]
-    raw["notes_ssn"] = "123-45-6789"
-    up = cohort.score_upload(app_engine, raw.to_csv(index=False).encode())
-    assert [f["column"] for f in up.identifiers] == ["Patient Name", "email", "notes_ssn"]
-    assert not {"Patient Name", "email", "notes_ssn"} & set(up.result.validation.extra_columns)
-    assert not {"Patient Name", "email", "notes_ssn"} & set(up.result.output.columns)
-    assert up.result.counts["scored"] == 50
-
-
-def test_unreadable_or_incomplete_files_raise_plain_errors(app_engine: Engine) -> None:
-    with pytest.raises(CsvError):
-        cohort.score_upload(app_engine, b'{"not": "a csv"}')
-    with pytest.raises(ValidationError, match=r"(?i)missing required column"):
-        cohort.score_upload(app_engine, b"a,b\n1,2\n")
-
-
 def test_unlabelled_upload_has_no_outcome(app_engine: Engine) -> None:
-    up = cohort.score_upload(app_engine, DEMO_UNLABELLED.read_bytes())
+    up = score_upload(app_engine, DEMO_UNLABELLED.read_bytes())
     assert not up.tables.has_outcome
     assert up.tables.table["outcome"].isna().all()
     assert app_engine.schema.target in up.tables.outcome_note
@@ -109,7 +90,7 @@ def test_outcome_vector_reasons() -> None:
 def test_other_bundle_without_roles(other_engine: Engine) -> None:
     from tests.conftest import other_frame
 
-    up = cohort.score_upload(other_engine, other_frame(200, seed=9).to_csv(index=False).encode())
+    up = score_upload(other_engine, other_frame(200, seed=9).to_csv(index=False).encode())
     t = up.tables.table
     assert len(t) == 200 and up.tables.has_outcome
     assert (t["service"] == cohort.NOT_RECORDED).all()
@@ -143,7 +124,7 @@ def test_filter_options_follow_band_order() -> None:
     assert opts["date_min"] <= opts["date_max"]
 
 
-def test_worklist_is_ranked_and_searchable(demo: cohort.UploadResult) -> None:
+def test_worklist_is_ranked_and_searchable(demo: UploadResult) -> None:
     wl = cohort.worklist(demo.tables)
     assert wl["risk"].is_monotonic_decreasing
     assert wl["rank"].tolist() == list(range(1, len(wl) + 1))
@@ -238,8 +219,8 @@ def test_monthly_performance_leaves_out_the_last_30_days() -> None:
     assert tiny["auc"].isna().all() and tiny["note"].str.startswith("too few").all()
 
 
-def test_comparators_are_fitted_on_the_upload(demo: cohort.UploadResult) -> None:
-    clean = demo.result.validation.clean
+def test_comparators_are_fitted_on_the_upload(demo: UploadResult) -> None:
+    clean = demo.result.clean_rows()
     y = demo.tables.table["outcome"].to_numpy()
     risks, notes = cohort.comparator_risks(clean, y)
     if not risks:
@@ -250,8 +231,8 @@ def test_comparators_are_fitted_on_the_upload(demo: cohort.UploadResult) -> None
     assert set(curve["strategy"]) >= {"model", "treat all", "treat none", *risks}
 
 
-def test_numeric_context_columns(demo: cohort.UploadResult, app_engine: Engine) -> None:
-    clean = demo.result.validation.clean
+def test_numeric_context_columns(demo: UploadResult, app_engine: Engine) -> None:
+    clean = demo.result.clean_rows()
     found = cohort.numeric_context_columns(clean, app_engine.schema)
     for c in found:
         assert c in app_engine.schema.context_columns
@@ -278,7 +259,7 @@ def test_large_upload_is_fast(app_engine: Engine) -> None:
     buf = io.StringIO()
     big.to_csv(buf, index=False)
     start = time.perf_counter()
-    up = cohort.score_upload(app_engine, buf.getvalue().encode())
+    up = score_upload(app_engine, buf.getvalue().encode())
     t = up.tables.table
     cohort.band_counts(t, app_engine.bundle.bands)
     cohort.monthly(t)
@@ -287,3 +268,22 @@ def test_large_upload_is_fast(app_engine: Engine) -> None:
     assert len(cohort.worklist(up.tables, search=str(up.tables.ids.iloc[0, 0]))) == 50
     assert len(t) == 100_000
     assert time.perf_counter() - start < 45
+
+
+def test_reliability_floor_and_horizon_come_from_policy() -> None:
+    """The cohort modules use core.policy's numbers and define none of their own."""
+    import inspect
+    import re
+    from pathlib import Path
+
+    from core import policy
+    from core.analytics import performance
+
+    defaults = {k: p.default for k, p in inspect.signature(performance.monthly_performance).parameters.items()}
+    assert (defaults["horizon_days"], defaults["min_n"], defaults["min_events"]) == (
+        policy.OUTCOME_HORIZON_DAYS, policy.RELIABILITY_MIN_PATIENTS, policy.RELIABILITY_MIN_EVENTS)
+    again = re.compile(r"^(MIN_N|MIN_EVENTS|OUTCOME_HORIZON_DAYS|RELIABILITY_\w+)\s*[:=]", re.MULTILINE)
+    analytics = Path(performance.__file__).parent
+    assert not [p.name for p in analytics.glob("*.py") if again.search(p.read_text(encoding="utf-8"))]
+    small = cohort.breakdown(_table(n=policy.RELIABILITY_MIN_PATIENTS - 1), "service")
+    assert small["note"].str.startswith("too few").all()

@@ -204,7 +204,7 @@ def test_every_10th_row_broken_counts_and_positions(engine: Engine) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_cohort_page_upload_function(name: str, engine: Engine) -> None:
     """The exact function the cohort page calls on uploaded bytes (identifier scan first)."""
-    from core.analytics.cohort import score_upload
+    from core.scoring.upload import score_upload
 
     exp = EXPECTATIONS[name]
     data = (CORPUS / name).read_bytes()

@@ -1,7 +1,7 @@
 """Size limits for CSVs (rows per file, characters per cell) in the CLI and the app, and pages that stay quick.
 
 ``LANTERN_MAX_ROWS`` / ``LANTERN_MAX_CELL`` are read by core/data/limits.py on every file; the
-cohort upload (core.analytics.cohort.score_upload) passes both to the CSV reader; the batch CLI
+cohort upload (core.scoring.upload.score_upload) passes both to the CSV reader; the batch CLI
 (core.score) streams files in chunks and passes the cell limit, and the row limit only
 when it is set. The last tests check that the pages without a progress bar (patient,
 model) compute nothing long on a rerun.

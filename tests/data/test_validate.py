@@ -60,6 +60,22 @@ def test_columns_match_after_trimming_and_ignoring_case() -> None:
     assert result.extra_columns == []
 
 
+def test_a_column_match_from_an_earlier_check_is_reused_not_redone() -> None:
+    """The upload checks the file once, then drops identifier columns; validation reuses that match."""
+    from core.data.validate import check_columns
+
+    raw = frame({}, {"age": "x"}).rename(columns={"age": " AGE "}).assign(notes="call me")
+    found = check_columns(raw, SCHEMA)
+    assert found["age"] == " AGE "
+    again = validate(raw.drop(columns=["notes"]), SCHEMA, columns=found)
+    plain = validate(raw.drop(columns=["notes"]), SCHEMA)
+    pd.testing.assert_frame_equal(again.clean, plain.clean)
+    pd.testing.assert_frame_equal(again.rejected, plain.rejected)
+    assert again.columns == plain.columns == found and again.extra_columns == plain.extra_columns == []
+    with pytest.raises(ValidationError, match="no columns"):
+        validate(raw[[]], SCHEMA, columns=found)  # every column dropped: still refused
+
+
 def test_exact_spelling_wins_and_unknown_columns_are_listed_as_extra() -> None:
     raw = frame({"ward": "B", "notes": "x"})
     result = validate(raw, SCHEMA)

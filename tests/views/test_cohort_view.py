@@ -259,3 +259,10 @@ def test_html_report_download_builds_an_escaped_report(demo_app: AppTest, app_en
     assert "Lantern cohort report: demo_cohort.csv" in html
     assert "Performance on this file" in html and "Compared with the data the model learned from" in html
     assert "<script" not in html.lower()
+
+
+def test_no_view_reaches_into_validation_internals() -> None:
+    """Views read a result through its accessors (counts, rejected, clean_inputs ...), never ``.validation``."""
+    offenders = [f"{p.relative_to(ROOT)}:{i}" for p in sorted((ROOT / "views").rglob("*.py"))
+                 for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if ".validation" in line]
+    assert not offenders, offenders

@@ -37,7 +37,7 @@ def _report_extras(engine: Engine, run: state.CohortRun, view: FilteredView) -> 
         out["performance"] = metrics.summary(labelled["outcome"].to_numpy(dtype=float),
                                              labelled["risk"].to_numpy(dtype=float), n_boot=n_boot, seed=seed)
         out["notes"].append(f"AUC interval: {n_boot:,} stratified bootstrap resamples, seed {seed}.")
-    clean = run.upload.result.validation.clean.loc[t.index]
+    clean = run.upload.result.clean_rows(t.index)
     out["drift"] = drift.summary_sentences(drift.feature_drift(engine.bundle.reference, clean, engine.schema))
     return out
 

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from core.analytics import drift
-from core.scoring.engine import Engine
+from core.scoring.engine import Engine, ScoreResult
 from views.charts.drift import drift_chart
 from views.components import cohort_state as state
 from views.components.cohort_filters import FilteredView
 from views.shared import text
 
 
-def render_drift(engine: Engine, clean: pd.DataFrame, view: FilteredView) -> None:
+def render_drift(engine: Engine, result: ScoreResult, view: FilteredView) -> None:
     """Per-input statistic, flag and PSI against ``engine.bundle.reference``, with a summary in words."""
     if not engine.bundle.manifest.reference.features:
         st.info("This model bundle has no training reference, so drift cannot be checked.")
         return
-    current = clean.loc[view.tables.table.index]
+    current = result.clean_rows(view.tables.table.index)
     with st.spinner("Comparing every input with the training data ..."):
         table = state.memo("drift", (view.fingerprint,),
                            lambda: drift.feature_drift(engine.bundle.reference, current, engine.schema))

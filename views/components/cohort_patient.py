@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 from core.presentation.wording import format_risk
@@ -17,12 +13,6 @@ def _close_patient() -> None:
     st.session_state.pop(state.SELECTED, None)
 
 
-def _patient_values(engine: Engine, run: state.CohortRun, index: int) -> dict[str, Any]:
-    row = run.upload.result.validation.clean.loc[index, engine.schema.names]
-    return {k: (None if pd.isna(v) else (float(v) if isinstance(v, np.floating | np.integer) else v))
-            for k, v in row.items()}
-
-
 def render_patient(engine: Engine, run: state.CohortRun, index: int) -> None:
     """The selected patient's full explanation, with the patient page's own components."""
     tables = run.upload.tables
@@ -30,7 +20,7 @@ def render_patient(engine: Engine, run: state.CohortRun, index: int) -> None:
     head, close = st.columns([5, 1], vertical_alignment="center")
     head.subheader(f"Patient: {ids} (row {int(tables.table.at[index, 'row']):,} in the file)")
     close.button("Close", key="cohort_close_patient", on_click=_close_patient)
-    result = engine.patient(_patient_values(engine, run, index))
+    result = engine.patient(run.upload.result.clean_inputs(index))
     try:
         from views.components.drivers import render_drivers
         from views.components.result_card import render_result_card

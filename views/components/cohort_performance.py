@@ -9,7 +9,7 @@ import streamlit as st
 from core import policy
 from core.analytics import cohort, metrics
 from core.presentation.wording import too_few
-from core.scoring.engine import Engine
+from core.scoring.engine import Engine, ScoreResult
 from views.charts.calibration import calibration_chart
 from views.charts.confusion import confusion_chart
 from views.charts.decision_curve import decision_curve_chart
@@ -86,11 +86,11 @@ def _calibration(view: FilteredView, y: np.ndarray, p: np.ndarray, s: dict) -> N
         "Points are tenths of patients by predicted risk, with 95% intervals.")
 
 
-def _decision_curve(view: FilteredView, labelled: pd.Index, y: np.ndarray, p: np.ndarray, run_clean: pd.DataFrame
+def _decision_curve(view: FilteredView, labelled: pd.Index, y: np.ndarray, p: np.ndarray, result: ScoreResult
                     ) -> None:
     st.subheader("Decision curve")
     def compute() -> tuple[pd.DataFrame, list[str]]:
-        comps, notes = cohort.comparator_risks(run_clean.loc[labelled], y)
+        comps, notes = cohort.comparator_risks(result.clean_rows(labelled), y)
         return metrics.decision_curve_df(y, p, comparators=comps), notes
     curve, notes = state.memo("decision", (view.fingerprint,), compute)
     st.altair_chart(decision_curve_chart(curve), key="cohort_chart_decision")
@@ -123,7 +123,7 @@ def _subgroups(view: FilteredView, y: np.ndarray, p: np.ndarray, labelled: pd.In
                f"stratified bootstrap resamples, seed {policy.BOOTSTRAP_SEED}.")
 
 
-def render_performance(engine: Engine, clean: pd.DataFrame, view: FilteredView) -> bool:
+def render_performance(engine: Engine, result: ScoreResult, view: FilteredView) -> bool:
     """Everything that needs outcomes; returns False (with the reason shown) when the file has none."""
     t = view.tables.table
     labelled = t[t["outcome"].notna()]
@@ -138,6 +138,6 @@ def render_performance(engine: Engine, clean: pd.DataFrame, view: FilteredView) 
     _curves(view, y, p, s)
     _threshold(engine, y, p)
     _calibration(view, y, p, s)
-    _decision_curve(view, labelled.index, y, p, clean)
+    _decision_curve(view, labelled.index, y, p, result)
     _subgroups(view, y, p, labelled.index)
     return True

@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from core.analytics.cohort import UploadResult
+from core.scoring.upload import UploadResult
 
 UPLOAD = "cohort_upload"  # (file name, bytes) set by the uploader callback or the demo button
 RESULTS = "cohort_results"  # {cache key: CohortRun | error text}

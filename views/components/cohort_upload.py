@@ -12,13 +12,13 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from core.analytics.cohort import score_upload
 from core.data.csvio import CsvError
 from core.data.limits import LimitError
 from core.data.validate import ValidationError
 from core.presentation.wording import plural, was_were
 from core.project_files import project_path
 from core.scoring.engine import Engine
+from core.scoring.upload import score_upload
 from views.components import cohort_state as state
 from views.shared import text
 

@@ -21,13 +21,13 @@ def render_counts(run: CohortRun) -> None:
 
 def render_details(run: CohortRun) -> None:
     """Rejected rows (downloadable), flag counts and columns that were not used."""
-    v = run.upload.result.validation
+    result = run.upload.result
     st.subheader("Rejected rows")
-    if v.n_rejected:
-        st.dataframe(v.rejected, hide_index=True, key=f"cohort_rejected_{run.short}",
+    if result.counts["rejected"]:
+        st.dataframe(result.rejected, hide_index=True, key=f"cohort_rejected_{run.short}",
                      column_config={"row": st.column_config.NumberColumn("Row in file", format="%d"),
                                     "reason": st.column_config.TextColumn("Reason", width="large")})
-        st.download_button("Download rejected rows (CSV)", data=to_csv_bytes(v.rejected),
+        st.download_button("Download rejected rows (CSV)", data=to_csv_bytes(result.rejected),
                            file_name="lantern_rejected_rows.csv", mime="text/csv", key="cohort_download_rejected",
                            on_click="ignore")
     else:
@@ -35,11 +35,12 @@ def render_details(run: CohortRun) -> None:
     st.subheader("Flags on scored rows")
     st.caption("Flagged rows are scored; the flag says what to double-check. Missing values are shown as "
                "'not recorded' and count as drivers like any other value.")
-    flags = pd.DataFrame([{"flag": k, "rows": n} for k, n in v.flag_counts().items()])
+    flags = pd.DataFrame([{"flag": k, "rows": n} for k, n in result.flag_counts().items()])
     st.dataframe(flags, hide_index=True, key=f"cohort_flags_{run.short}",
                  column_config={"flag": "Flag", "rows": st.column_config.NumberColumn("Rows", format="%d")})
     info = run.upload.info
     st.caption(f"Read as {info.get('encoding', '?')} with delimiter '{info.get('delimiter', '?')}'.")
-    if v.extra_columns:
-        st.caption("Columns not used by the model (ignored): " + ", ".join(v.extra_columns[:40])
-                   + (" ..." if len(v.extra_columns) > 40 else ""))
+    extra = result.extra_columns
+    if extra:
+        st.caption("Columns not used by the model (ignored): " + ", ".join(extra[:40])
+                   + (" ..." if len(extra) > 40 else ""))

@@ -74,6 +74,6 @@ def render_worklist(engine: Engine, run: state.CohortRun, view: FilteredView) ->
     selected = st.session_state.get(state.SELECTED)
     if selected is None:
         st.caption("Select a row (the box at its left) to open that patient's full explanation.")
-    elif selected in run.upload.result.validation.clean.index:
+    elif selected in run.upload.result.scored_index:
         with st.container(border=True):
             render_patient(engine, run, int(selected))

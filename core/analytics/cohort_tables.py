@@ -1,0 +1,152 @@
+"""The analysis table of a scored upload: one row per scored patient, standard column names.
+
+Built once per upload (``build_tables``), from what the engine already worked out: its
+risk, band, flag and reason arrays and the validated values. Everything downstream (filters,
+worklist, summaries, capacity, performance) works from the schema's *roles* (age, sex,
+date, site, service, insurance), never from a dataset's column names, so a bundle trained
+on a hospital's own extract gets the same page.
+
+``CohortTables.table`` has ``row`` (1-based row in the file), ``risk`` (0-1), ``band``,
+``top_reasons``, ``flags``, ``date``, ``age_band``, ``sex``, ``service``, ``site``,
+``insurance`` and ``outcome`` (1.0/0.0/NaN). Identifier columns and numeric context columns
+(costs, satisfaction scores) sit in two side tables with the same index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from core.clinical.bands import age_band
+from core.data.infer import SchemaError, target_vector
+from core.data.parse import as_text, expand_codes, parse_numeric
+from core.data.schema import Schema
+
+if TYPE_CHECKING:
+    from core.scoring.engine import ScoreResult
+
+from core.presentation.wording import NOT_RECORDED
+
+TEXT_ROLES = ("sex", "service", "site", "insurance")
+
+
+@dataclass
+class CohortTables:
+    """The analysis table plus identifiers and numeric context columns, all on one index."""
+
+    table: pd.DataFrame
+    ids: pd.DataFrame
+    context: pd.DataFrame
+    has_outcome: bool
+    outcome_note: str = ""
+    roles: dict[str, str] = field(default_factory=dict)
+
+    def subset(self, mask: np.ndarray) -> CohortTables:
+        """The same tables restricted to the rows where ``mask`` is true (filters)."""
+        m = np.asarray(mask, dtype=bool)
+        return CohortTables(self.table[m], self.ids[m], self.context[m], self.has_outcome, self.outcome_note,
+                            self.roles)
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Text dates -> datetimes (NaT when unreadable): ISO first, then day-first formats."""
+    text = as_text(values)
+    out = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    if out.isna().mean() > 0.5 and text.notna().any():
+        out = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=True)
+    return pd.Series(out, index=values.index)
+
+
+def outcome_vector(frame: pd.DataFrame, schema: Schema) -> tuple[np.ndarray | None, str]:
+    """Observed outcomes (1/0/NaN) when the target column is present and readable, and why not otherwise.
+
+    The outcome is read once per distinct cell (a column of 100,000 has a handful), with
+    the trainer's own ``target_vector``, and spread back to the rows.
+    """
+    if schema.target not in frame.columns:
+        return None, f"This file has no outcome column ('{schema.target}'), so performance cannot be measured."
+    codes, distinct = pd.factorize(frame[schema.target], use_na_sentinel=True)
+    try:
+        y_distinct, _ = target_vector(pd.Series(distinct, name=schema.target), schema.positive)
+    except SchemaError:
+        return None, (f"The outcome column '{schema.target}' never holds the event value '{schema.positive}', "
+                      "so it cannot be used to measure performance.")
+    y = expand_codes(np.asarray(codes), np.asarray(y_distinct, dtype=float), np.nan)
+    if np.isfinite(y).sum() == 0:
+        return None, f"The outcome column '{schema.target}' is empty."
+    return y, ""
+
+
+def _numeric_context(frame: pd.DataFrame, schema: Schema) -> dict[str, np.ndarray]:
+    """Context columns (not predictors) that hold numbers, parsed once: name -> values."""
+    skip = {schema.roles.get(r) for r in ("date", "site", "service", "insurance", "sex", "age")}
+    out: dict[str, np.ndarray] = {}
+    for c in schema.context_columns:
+        if c in skip or c not in frame.columns:
+            continue
+        values, bad = parse_numeric(frame[c])
+        present = int(np.isfinite(values).sum() + bad.sum())
+        if present and np.isfinite(values).sum() >= 0.9 * present:
+            out[c] = values
+    return out
+
+
+def numeric_context_columns(frame: pd.DataFrame, schema: Schema) -> list[str]:
+    """Context columns (not predictors) that hold numbers, e.g. costs or satisfaction scores."""
+    return list(_numeric_context(frame, schema))
+
+
+def _text_column(frame: pd.DataFrame, column: str | None, validated: bool) -> pd.Series:
+    """A role column as text, 'not recorded' where missing.
+
+    ``validated`` columns are model inputs, already typed by validation (trimmed labels,
+    missing as NaN), so they are not read as text again; other columns still are.
+    """
+    if not column or column not in frame.columns:
+        return pd.Series(NOT_RECORDED, index=frame.index, dtype=object)
+    col = frame[column]
+    if pd.api.types.is_numeric_dtype(col):
+        text = col.map(lambda v: NOT_RECORDED if pd.isna(v) else f"{v:g}")
+    elif validated:
+        text = col.astype(object).fillna(NOT_RECORDED)
+    else:
+        text = as_text(col).fillna(NOT_RECORDED)
+    return text.astype(object)
+
+
+def _age_bands(clean: pd.DataFrame, column: str | None) -> np.ndarray | str:
+    """Age bands from the age role: validated numbers as they are, other columns read as numbers."""
+    if column is None:
+        return NOT_RECORDED
+    col = clean[column]
+    if pd.api.types.is_float_dtype(col):
+        return age_band(col.to_numpy(dtype=float))
+    return age_band(pd.to_numeric(col, errors="coerce").to_numpy(dtype=float))
+
+
+def build_tables(result: ScoreResult, schema: Schema) -> CohortTables:
+    """The analysis table of a scored upload (see the module docstring), from the engine's arrays."""
+    clean = result.clean_rows()
+    index, rows = clean.index, result.rows
+    features = set(schema.names)
+    roles = {r: c for r, c in schema.roles.items() if c in clean.columns}
+    table = pd.DataFrame(index=index)
+    table["row"] = index.to_numpy() + 1
+    table["risk"] = np.asarray(rows.risk, dtype=float)
+    for name, values in (("band", rows.band), ("top_reasons", rows.top_reasons), ("flags", rows.flags)):
+        table[name] = pd.Series(values, index=index, dtype=object)
+    table["date"] = parse_dates(clean[roles["date"]]) if "date" in roles else pd.Series(pd.NaT, index=index)
+    table["age_band"] = _age_bands(clean, roles.get("age"))
+    for role in TEXT_ROLES:
+        table[role] = _text_column(clean, roles.get(role), roles.get(role) in features)
+    y, note = outcome_vector(clean, schema)
+    table["outcome"] = y if y is not None else np.nan
+    ids = pd.DataFrame({c: clean[c].astype(object) for c in schema.id_columns if c in clean.columns}, index=index)
+    context = pd.DataFrame(_numeric_context(clean, schema), index=index)
+    has_outcome = y is not None and len(np.unique(y[np.isfinite(y)])) == 2
+    if y is not None and not has_outcome:
+        note = "Every outcome in this file is the same, so discrimination cannot be measured."
+    return CohortTables(table, ids, context, has_outcome, note, roles)
