@@ -23,6 +23,7 @@ from core.interop.fhir_client import Base, FetchLimits, FetchRefusedError, allow
 from core.scoring.engine import Engine
 from service.app import Settings, create_app
 from tests import fhir_fixtures as fx
+from tests.service.asgi import run_async
 from tests.service.fhir_server import FakeFhir, serve
 
 HOOK_URL = f"/cds-services/{SERVICE_ID}"
@@ -36,7 +37,7 @@ def _post(engine: Engine, settings: Settings, body: dict[str, Any]) -> httpx.Res
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=30) as client:
             return await client.post(HOOK_URL, json=body)
 
-    return asyncio.run(send())
+    return run_async(send)
 
 
 def _card(response: httpx.Response) -> dict[str, Any]:
@@ -203,7 +204,7 @@ def test_a_server_that_never_answers_cannot_hold_the_call_or_the_event_loop(engi
             response = await hook
             return response, health, time.monotonic() - start
 
-    response, health_seconds, hook_seconds = asyncio.run(both())
+    response, health_seconds, hook_seconds = run_async(both)
     assert health_seconds < 0.5  # answered while the fetch waits: the loop was not blocked
     assert LIMITS.seconds <= hook_seconds < LIMITS.seconds + 2.0
     _assert_incomplete_card(_card(response), "time limit of 1 seconds")

@@ -3,7 +3,6 @@ exactly what the service enforces; /docs shows it offline. In-process, through h
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import re
 from typing import Any
@@ -15,6 +14,7 @@ from core.interop.cds_hooks import SERVICE_ID
 from core.scoring.engine import Engine
 from service.app import Settings, create_app
 from tests import fhir_fixtures as fx
+from tests.service.asgi import run_async
 
 HOOK_URL = f"/cds-services/{SERVICE_ID}"
 
@@ -31,7 +31,7 @@ class Api:
             async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
                 return await client.request(method, url, **kwargs)
 
-        return asyncio.run(send())
+        return run_async(send)
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)

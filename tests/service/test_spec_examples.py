@@ -8,7 +8,6 @@ Encounter being closed: without it, 412 (the spec's status for data the service 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -19,6 +18,7 @@ from core.interop.cds_hooks import SERVICES
 from core.scoring.engine import Engine
 from service.app import Settings, create_app
 from tests.conftest import ROOT
+from tests.service.asgi import run_async
 
 EXAMPLES = ROOT / "tests" / "service" / "spec_examples"
 #: The spec's fhirServer: plain http, so even when listed it is never fetched from (and no test goes online).
@@ -35,7 +35,7 @@ def _post(engine: Engine, settings: Settings, path: str, body: dict[str, Any]) -
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             return await client.post(path, json=body)
 
-    return asyncio.run(send())
+    return run_async(send)
 
 
 @pytest.mark.parametrize("settings", [Settings(), Settings(fhir_servers=(SPEC_SERVER,))], ids=["no-fetch", "listed"])

@@ -133,3 +133,19 @@ def test_read_bundle_bytes_accepts_a_bom_and_refuses_junk() -> None:
     assert read_bundle_bytes(b"\xef\xbb\xbf" + _bytes(fx.complete_bundle()))["resourceType"] == "Bundle"
     with pytest.raises(FhirError, match="nested too deeply"):
         read_bundle_bytes(b"[" * 100_000 + b"]" * 100_000)
+
+
+def test_only_a_whole_record_lets_absence_mean_no(engine: Engine) -> None:
+    """A Bundle without the 'whole record' tick leaves absent conditions not recorded; with it they read 'no'."""
+    data = _bytes(fx.complete_bundle())
+    partial = bundle_to_patient(fx.complete_bundle(), engine.schema)
+    whole = bundle_to_patient(fx.complete_bundle(), engine.schema, complete=("Condition", "Procedure", "Encounter"))
+    absent = [n for n in engine.schema.names if n.startswith("cm_") and whole.values.get(n) == 0]
+    assert absent and all(partial.values.get(n) is None for n in absent)
+    at = _upload(_run(), data)
+    assert all(at.session_state["patient_fhir_summary"]["mapping"].values.get(n) is None for n in absent)
+    at = _run()
+    at.session_state[UPLOAD] = ("bundle.json", data, True)
+    at.run()
+    assert not at.exception
+    assert all(at.session_state["patient_fhir_summary"]["mapping"].values.get(n) == 0 for n in absent)

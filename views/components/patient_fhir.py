@@ -63,10 +63,15 @@ def read_bundle_bytes(data: bytes) -> Any:
         raise FhirError("The file's JSON is nested too deeply to be a FHIR Bundle.") from None
 
 
+#: What a whole-record export holds completely, when the user says the file is one.
+WHOLE_RECORD = ("Condition", "Procedure", "Encounter")
+
+
 def _on_upload() -> None:
     file = st.session_state.get("patient_fhir_file")
     if file is not None:
-        st.session_state[UPLOAD] = (file.name, file.getvalue())
+        whole = bool(st.session_state.get("patient_fhir_whole_record"))
+        st.session_state[UPLOAD] = (file.name, file.getvalue(), whole)
 
 
 def apply_pending(engine: Engine) -> str:
@@ -74,9 +79,9 @@ def apply_pending(engine: Engine) -> str:
     pending = st.session_state.pop(UPLOAD, None)
     if pending is None:
         return ""
-    name, data = str(pending[0])[:80], pending[1]
+    name, data, whole = str(pending[0])[:80], pending[1], bool(pending[2]) if len(pending) > 2 else False
     try:
-        mapping = bundle_to_patient(read_bundle_bytes(data), engine.schema)
+        mapping = bundle_to_patient(read_bundle_bytes(data), engine.schema, complete=WHOLE_RECORD if whole else ())
     except FhirError as exc:
         return f"The FHIR Bundle could not be used. {exc}"
     except Exception as exc:  # a Bundle the mapper did not foresee must not take the page down
@@ -124,6 +129,10 @@ def render_fhir_import(engine: Engine) -> None:
     if fhir_fills(engine.schema):
         with st.expander("Fill the form from a FHIR Bundle (JSON)", expanded=bool(problem),
                          icon=":material/upload_file:"):
+            st.checkbox("This file is the patient's whole record (every Condition, Procedure and Encounter)",
+                        key="patient_fhir_whole_record",
+                        help="Only then can a condition or visit that is absent from the file count as 'no'. "
+                             "Otherwise what the file does not show is 'not recorded'.")
             st.file_uploader("FHIR R4 Bundle for one patient (JSON, up to 5 MB)", type=["json"],
                              key="patient_fhir_file", on_change=_on_upload,
                              help="The Bundle should hold the Patient, the hospital Encounter and the patient's "
