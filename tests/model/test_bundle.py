@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.model import bundle as bundle_module
 from core.model.bundle import DEFAULT_BUNDLE, MANIFEST_FILE, BundleError, load_bundle, sha256_file
 from core.training.train import grouped_split
 
@@ -58,6 +59,28 @@ def test_malicious_model_is_never_unpickled(tmp_path: Path) -> None:
 
     (bundle / "model.joblib").write_bytes(pickle.dumps(Evil()))
     with pytest.raises(BundleError, match=r"model\.joblib has changed"):
+        load_bundle(bundle)
+    assert not marker.exists()
+
+
+def test_a_file_swapped_after_the_hash_check_is_never_unpickled(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader unpickles the bytes whose hash it checked: a swap between the check and the load is refused."""
+    bundle = _copy(tmp_path)
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):  # type: ignore[no-untyped-def]
+            return (Path.touch, (marker,))
+
+    real_verify = bundle_module.verify_bundle
+
+    def verify_then_swap(path: Path, manifest: object) -> None:
+        real_verify(path, manifest)  # the intact file passes ...
+        (path / "model.joblib").write_bytes(pickle.dumps(Evil()))  # ... and is replaced before it is read
+
+    monkeypatch.setattr(bundle_module, "verify_bundle", verify_then_swap)
+    with pytest.raises(BundleError, match=r"model\.joblib changed while it was being loaded"):
         load_bundle(bundle)
     assert not marker.exists()
 
