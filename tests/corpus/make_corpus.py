@@ -137,16 +137,18 @@ def pipe() -> Case:
 def missing_column_age() -> Case:
     header, rows = base()
     keep = [i for i, h in enumerate(header) if h != "age"]
-    return to_text([header[i] for i in keep], [[r[i] for i in keep] for r in rows]).encode(), failure(
-        "Missing required column: age. The file has: encounter_id, patient_id", "the age column is absent"
+    return to_text([header[i] for i in keep], [[r[i] for i in keep] for r in rows]).encode(), processed(
+        20, 20, 0, "the age column is absent: every row is scored with age not recorded",
+        flags_contains={"1": "not recorded: age", "20": "not recorded: age"},
     )
 
 
 def missing_two_columns() -> Case:
     header, rows = base()
     keep = [i for i, h in enumerate(header) if h not in ("age", "sodium_mmol_l")]
-    return to_text([header[i] for i in keep], [[r[i] for i in keep] for r in rows]).encode(), failure(
-        "Missing required columns: age, sodium_mmol_l.", "age and sodium are absent; the message names both"
+    return to_text([header[i] for i in keep], [[r[i] for i in keep] for r in rows]).encode(), processed(
+        20, 20, 0, "age and sodium are absent: both are not recorded on every row",
+        flags_contains={"1": ["age", "sodium_mmol_l"]},
     )
 
 
@@ -473,8 +475,9 @@ def huge_cell() -> Case:
     for r in rows:
         r.append("")
     rows[2][-1] = "lorem ipsum " * 1000
-    return to_text(header, rows).encode(), failure(
-        "has a cell longer than 10,000 characters", "a 12,000-character cell: a plain message, not a crash"
+    return to_text(header, rows).encode(), processed(
+        20, 19, 1, "a 12,000-character cell rejects its row (naming the column and length), not the file",
+        reason_contains={"3": ["notes", "12,000 characters", "line 4"]},
     )
 
 

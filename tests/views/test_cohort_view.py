@@ -201,7 +201,7 @@ def test_unlabelled_file_says_why_there_is_no_performance() -> None:
     (b"", "empty"),
     (b'{"patients": [1, 2, 3]}', "JSON"),
     (b"\x89PNG\r\n\x1a\n\x00\x00binary", "not a CSV"),
-    (b"colour,shape\nred,round\nblue,square\n", "missing required column"),
+    (b"colour,shape\nred,round\nblue,square\n", "none of the model's"),
     (b"encounter_id\n", "no data rows"),
 ])
 def test_malformed_uploads_get_a_plain_message(data: bytes, message: str) -> None:
