@@ -266,3 +266,15 @@ def test_no_view_reaches_into_validation_internals() -> None:
     offenders = [f"{p.relative_to(ROOT)}:{i}" for p in sorted((ROOT / "views").rglob("*.py"))
                  for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if ".validation" in line]
     assert not offenders, offenders
+
+
+def test_reading_notices_name_absent_inputs_and_unreadable_outcomes_and_dates() -> None:
+    frame = pd.read_csv(DEMO_COHORT, dtype=str, keep_default_na=False).head(30).drop(columns=["sodium_mmol_l"])
+    frame.loc[[1, 4], "readmitted_30d"] = ["2", "maybe"]
+    frame.loc[3, "admission_date"] = "soon"
+    at = _load(_app(), "odd.csv", to_csv_bytes(frame))
+    assert not at.exception and not at.error
+    warnings = " ".join(w.value for w in at.warning)
+    assert "every row reads them as 'not recorded': sodium_mmol_l" in warnings
+    assert "2 rows' outcomes in 'readmitted_30d' could not be read ('2', 'maybe')" in warnings
+    assert "1 date in 'admission_date' could not be read ('soon')" in warnings
