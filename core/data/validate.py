@@ -54,6 +54,7 @@ class ValidationResult:
     n_read: int = 0
     columns: dict[str, object] = field(default_factory=dict)  # schema name -> the file's column, matched once
     absent_columns: list[str] = field(default_factory=list)  # inputs with no column: 'not recorded' on every row
+    synonyms_applied: list[str] = field(default_factory=list)  # e.g. "sex: F -> female (412 rows)"
 
     @property
     def feature_names(self) -> list[str]:
@@ -177,7 +178,20 @@ def validate(
         n_read=n,
         columns=dict(found),
         absent_columns=absent_inputs(schema, found),
+        synonyms_applied=_synonym_lines(checked, keep),
     )
+
+
+def _synonym_lines(checked: CheckedCells, keep: slice | np.ndarray) -> list[str]:
+    """Each other spelling read as a category, with the accepted rows it applied to: the mapping shown."""
+    lines = []
+    for name, mapped in checked.synonyms.items():
+        codes, labels_u = checked.labels[name]
+        kept = codes[keep]
+        counts = np.bincount(kept[kept >= 0], minlength=len(labels_u))
+        lines += [f"{name}: {text} -> {labels_u[u]} ({counts[u]:,} {'row' if counts[u] == 1 else 'rows'})"
+                  for u, text in mapped if counts[u]]
+    return lines
 
 
 def _label_column(

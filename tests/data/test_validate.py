@@ -376,3 +376,18 @@ def test_two_headers_of_one_feature_are_refused_naming_both() -> None:
     raw = frame({"Hemoglobin (g/dL)": "13"})
     with pytest.raises(ValidationError, match=r"'hemoglobin_g_dl' and 'Hemoglobin \(g/dL\)' differ only"):
         validate(raw, SCHEMA)
+
+
+def test_common_synonyms_are_mapped_and_the_mapping_is_listed() -> None:
+    raw = frame({"sex": "F"}, {"sex": " w "}, {"sex": "M"}, {"sex": "F"}, {"sex": "Female"}, {"sex": "x"})
+    result = validate(raw, SCHEMA)
+    assert result.clean["sex"].tolist() == ["female", "female", "male", "female", "female", "x"]
+    assert result.synonyms_applied == ["sex: F -> female (2 rows)", "sex: w -> female (1 row)",
+                                       "sex: M -> male (1 row)"]
+    assert result.unseen["sex"].tolist() == [False] * 5 + [True]
+
+
+def test_a_synonym_never_overrides_a_real_category() -> None:
+    schema = SCHEMA.with_features([FeatureSpec("sex", "categorical", categories=("female", "male", "m"))])
+    result = validate(frame({"sex": "m"}, {"sex": "f"}), schema)
+    assert result.clean["sex"].tolist() == ["m", "female"] and result.synonyms_applied == ["sex: f -> female (1 row)"]

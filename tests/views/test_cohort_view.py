@@ -272,9 +272,11 @@ def test_reading_notices_name_absent_inputs_and_unreadable_outcomes_and_dates() 
     frame = pd.read_csv(DEMO_COHORT, dtype=str, keep_default_na=False).head(30).drop(columns=["sodium_mmol_l"])
     frame.loc[[1, 4], "readmitted_30d"] = ["2", "maybe"]
     frame.loc[3, "admission_date"] = "soon"
+    frame.loc[[5, 6, 8], "sex"] = "F"
     at = _load(_app(), "odd.csv", to_csv_bytes(frame))
     assert not at.exception and not at.error
     warnings = " ".join(w.value for w in at.warning)
     assert "every row reads them as 'not recorded': sodium_mmol_l" in warnings
     assert "2 rows' outcomes in 'readmitted_30d' could not be read ('2', 'maybe')" in warnings
     assert "1 date in 'admission_date' could not be read ('soon')" in warnings
+    assert any("sex: F -> female (3 rows)" in i.value for i in at.info)

@@ -19,6 +19,10 @@ def render_counts(run: CohortRun) -> None:
              "see the 'Rows and flags' tab for the reasons.")
     for notice in reading_notices(run):
         st.warning(notice, icon="⚠️")
+    mapped = run.upload.result.validation.synonyms_applied
+    if mapped:
+        st.info("Other spellings read as the model's categories: " + "; ".join(mapped[:20])
+                + (" ..." if len(mapped) > 20 else "") + ".", icon="🔁")
 
 
 def reading_notices(run: CohortRun) -> list[str]:
