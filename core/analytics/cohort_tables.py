@@ -44,13 +44,14 @@ class CohortTables:
     has_outcome: bool
     outcome_note: str = ""
     roles: dict[str, str] = field(default_factory=dict)
-    notices: tuple[str, ...] = ()  # cells that could not be read (outcomes, dates): counts and a few values
+    notices: tuple[str, ...] = ()  # inputs with no column, unreadable outcomes and dates: counts and a few values
+    mappings: tuple[str, ...] = ()  # other spellings read as categories, e.g. "sex: F -> female (412 rows)"
 
     def subset(self, mask: np.ndarray) -> CohortTables:
         """The same tables restricted to the rows where ``mask`` is true (filters)."""
         m = np.asarray(mask, dtype=bool)
         return CohortTables(self.table[m], self.ids[m], self.context[m], self.has_outcome, self.outcome_note,
-                            self.roles, self.notices)
+                            self.roles, self.notices, self.mappings)
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
@@ -60,6 +61,16 @@ def parse_dates(values: pd.Series) -> pd.Series:
     if out.isna().mean() > 0.5 and text.notna().any():
         out = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=True)
     return pd.Series(out, index=values.index)
+
+
+def absent_inputs_notice(absent: list[str]) -> str:
+    """A sentence naming the model's inputs the file has no column for ('' when it has them all)."""
+    if not absent:
+        return ""
+    shown = ", ".join(absent[:20]) + (" ..." if len(absent) > 20 else "")
+    verb = "has" if len(absent) == 1 else "have"
+    return f"{len(absent)} of the model's inputs {verb} no column in this file, so every row reads them as " \
+           f"'not recorded': {shown}."
 
 
 def unreadable_dates_notice(values: pd.Series, parsed: pd.Series, column: str) -> str:
@@ -156,7 +167,8 @@ def build_tables(result: ScoreResult, schema: Schema) -> CohortTables:
     table["risk"] = np.asarray(rows.risk, dtype=float)
     for name, values in (("band", rows.band), ("top_reasons", rows.top_reasons), ("flags", rows.flags)):
         table[name] = pd.Series(values, index=index, dtype=object)
-    notices: list[str] = []
+    checked = result.validation
+    notices = [absent_inputs_notice(checked.absent_columns)]
     if "date" in roles:
         table["date"] = parse_dates(clean[roles["date"]])
         notices.append(unreadable_dates_notice(clean[roles["date"]], table["date"], roles["date"]))
@@ -166,11 +178,12 @@ def build_tables(result: ScoreResult, schema: Schema) -> CohortTables:
     for role in TEXT_ROLES:
         table[role] = _text_column(clean, roles.get(role), roles.get(role) in features)
     y, note, outcome_notice = _outcomes(clean, schema)
-    notices.insert(0, outcome_notice)
+    notices.insert(1, outcome_notice)
     table["outcome"] = y if y is not None else np.nan
     ids = pd.DataFrame({c: clean[c].astype(object) for c in schema.id_columns if c in clean.columns}, index=index)
     context = pd.DataFrame(_numeric_context(clean, schema), index=index)
     has_outcome = y is not None and len(np.unique(y[np.isfinite(y)])) == 2
     if y is not None and not has_outcome:
         note = "Every outcome in this file is the same, so discrimination cannot be measured."
-    return CohortTables(table, ids, context, has_outcome, note, roles, tuple(n for n in notices if n))
+    return CohortTables(table, ids, context, has_outcome, note, roles, tuple(n for n in notices if n),
+                        tuple(checked.synonyms_applied))

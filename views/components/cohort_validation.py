@@ -17,22 +17,12 @@ def render_counts(run: CohortRun) -> None:
     b.metric("Scored", f"{c['scored']:,}")
     d.metric("Rejected", f"{c['rejected']:,}", help="Rows with a value that cannot be read or is impossible; "
              "see the 'Rows and flags' tab for the reasons.")
-    for notice in reading_notices(run):
+    for notice in run.upload.tables.notices:  # absent inputs, unreadable outcomes and dates
         st.warning(notice, icon="⚠️")
-    mapped = run.upload.result.validation.synonyms_applied
+    mapped = run.upload.tables.mappings
     if mapped:
         st.info("Other spellings read as the model's categories: " + "; ".join(mapped[:20])
                 + (" ..." if len(mapped) > 20 else "") + ".", icon="🔁")
-
-
-def reading_notices(run: CohortRun) -> list[str]:
-    """What the file lacked or held unreadably, beyond rejected rows: absent inputs, outcomes, dates."""
-    absent = run.upload.result.validation.absent_columns
-    notices = [] if not absent else [
-        f"{len(absent)} of the model's inputs {'has' if len(absent) == 1 else 'have'} no column in this file, so "
-        f"every row reads them as 'not recorded': {', '.join(absent[:20])}{' ...' if len(absent) > 20 else ''}."
-    ]
-    return notices + list(run.upload.tables.notices)
 
 
 def render_details(run: CohortRun) -> None:
