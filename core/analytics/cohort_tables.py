@@ -75,11 +75,14 @@ def absent_inputs_notice(absent: list[str]) -> str:
 
 def unreadable_dates_notice(values: pd.Series, parsed: pd.Series, column: str) -> str:
     """A sentence counting the date cells that hold something but are not a date (they show as unreadable)."""
-    bad = as_text(values).notna().to_numpy() & parsed.isna().to_numpy()
-    n = int(bad.sum())
+    undated = parsed.isna().to_numpy()
+    if not undated.any():  # the usual case costs one pass over the parsed dates
+        return ""
+    text = as_text(values[undated]).dropna()
+    n = len(text)
     if not n:
         return ""
-    shown = ", ".join(f"'{short_text(v)}'" for v in pd.unique(as_text(values)[bad])[:SHOWN_VALUES])
+    shown = ", ".join(f"'{short_text(v)}'" for v in pd.unique(text)[:SHOWN_VALUES])
     return (f"{n:,} {'date' if n == 1 else 'dates'} in '{column}' could not be read ({shown}), so those rows "
             "have no date in the date filter and monitoring. Use dates such as 2024-03-05 or 05/03/2024.")
 
