@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from core.clinical.bands import age_band
-from core.data.infer import SchemaError, target_vector
-from core.data.parse import as_text, expand_codes, parse_numeric
+from core.data.columns import short_text
+from core.data.outcome import SHOWN_VALUES, read_outcomes
+from core.data.parse import as_text, parse_numeric
 from core.data.schema import Schema
 
 if TYPE_CHECKING:
@@ -43,12 +44,14 @@ class CohortTables:
     has_outcome: bool
     outcome_note: str = ""
     roles: dict[str, str] = field(default_factory=dict)
+    notices: tuple[str, ...] = ()  # inputs with no column, unreadable outcomes and dates: counts and a few values
+    mappings: tuple[str, ...] = ()  # other spellings read as categories, e.g. "sex: F -> female (412 rows)"
 
     def subset(self, mask: np.ndarray) -> CohortTables:
         """The same tables restricted to the rows where ``mask`` is true (filters)."""
         m = np.asarray(mask, dtype=bool)
         return CohortTables(self.table[m], self.ids[m], self.context[m], self.has_outcome, self.outcome_note,
-                            self.roles)
+                            self.roles, self.notices, self.mappings)
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
@@ -60,24 +63,53 @@ def parse_dates(values: pd.Series) -> pd.Series:
     return pd.Series(out, index=values.index)
 
 
+def absent_inputs_notice(absent: list[str]) -> str:
+    """A sentence naming the model's inputs the file has no column for ('' when it has them all)."""
+    if not absent:
+        return ""
+    shown = ", ".join(absent[:20]) + (" ..." if len(absent) > 20 else "")
+    verb = "has" if len(absent) == 1 else "have"
+    return f"{len(absent)} of the model's inputs {verb} no column in this file, so every row reads them as " \
+           f"'not recorded': {shown}."
+
+
+def unreadable_dates_notice(values: pd.Series, parsed: pd.Series, column: str) -> str:
+    """A sentence counting the date cells that hold something but are not a date (they show as unreadable)."""
+    undated = parsed.isna().to_numpy()
+    if not undated.any():  # the usual case costs one pass over the parsed dates
+        return ""
+    text = as_text(values[undated]).dropna()
+    n = len(text)
+    if not n:
+        return ""
+    shown = ", ".join(f"'{short_text(v)}'" for v in pd.unique(text)[:SHOWN_VALUES])
+    return (f"{n:,} {'date' if n == 1 else 'dates'} in '{column}' could not be read ({shown}), so those rows "
+            "have no date in the date filter and monitoring. Use dates such as 2024-03-05 or 05/03/2024.")
+
+
 def outcome_vector(frame: pd.DataFrame, schema: Schema) -> tuple[np.ndarray | None, str]:
     """Observed outcomes (1/0/NaN) when the target column is present and readable, and why not otherwise.
 
-    The outcome is read once per distinct cell (a column of 100,000 has a handful), with
-    the trainer's own ``target_vector``, and spread back to the rows.
+    Cells are read as ``core.data.outcome`` reads them (once per distinct cell): an
+    unreadable one is NaN, never 0, and the note counts them.
     """
+    y, note, _ = _outcomes(frame, schema)
+    return y, note
+
+
+def _outcomes(frame: pd.DataFrame, schema: Schema) -> tuple[np.ndarray | None, str, str]:
+    """(outcomes or None, why there are none, the unreadable-outcome notice or '')."""
     if schema.target not in frame.columns:
-        return None, f"This file has no outcome column ('{schema.target}'), so performance cannot be measured."
-    codes, distinct = pd.factorize(frame[schema.target], use_na_sentinel=True)
-    try:
-        y_distinct, _ = target_vector(pd.Series(distinct, name=schema.target), schema.positive)
-    except SchemaError:
+        return None, f"This file has no outcome column ('{schema.target}'), so performance cannot be measured.", ""
+    outcomes = read_outcomes(frame[schema.target], schema.positive)
+    notice = outcomes.notice(schema.target)
+    y = outcomes.values
+    if not np.isfinite(y).any():
+        return None, notice or f"The outcome column '{schema.target}' is empty.", notice
+    if not (y == 1).any():
         return None, (f"The outcome column '{schema.target}' never holds the event value '{schema.positive}', "
-                      "so it cannot be used to measure performance.")
-    y = expand_codes(np.asarray(codes), np.asarray(y_distinct, dtype=float), np.nan)
-    if np.isfinite(y).sum() == 0:
-        return None, f"The outcome column '{schema.target}' is empty."
-    return y, ""
+                      "so it cannot be used to measure performance."), notice
+    return y, "", notice
 
 
 def _numeric_context(frame: pd.DataFrame, schema: Schema) -> dict[str, np.ndarray]:
@@ -138,15 +170,23 @@ def build_tables(result: ScoreResult, schema: Schema) -> CohortTables:
     table["risk"] = np.asarray(rows.risk, dtype=float)
     for name, values in (("band", rows.band), ("top_reasons", rows.top_reasons), ("flags", rows.flags)):
         table[name] = pd.Series(values, index=index, dtype=object)
-    table["date"] = parse_dates(clean[roles["date"]]) if "date" in roles else pd.Series(pd.NaT, index=index)
+    checked = result.validation
+    notices = [absent_inputs_notice(checked.absent_columns)]
+    if "date" in roles:
+        table["date"] = parse_dates(clean[roles["date"]])
+        notices.append(unreadable_dates_notice(clean[roles["date"]], table["date"], roles["date"]))
+    else:
+        table["date"] = pd.Series(pd.NaT, index=index)
     table["age_band"] = _age_bands(clean, roles.get("age"))
     for role in TEXT_ROLES:
         table[role] = _text_column(clean, roles.get(role), roles.get(role) in features)
-    y, note = outcome_vector(clean, schema)
+    y, note, outcome_notice = _outcomes(clean, schema)
+    notices.insert(1, outcome_notice)
     table["outcome"] = y if y is not None else np.nan
     ids = pd.DataFrame({c: clean[c].astype(object) for c in schema.id_columns if c in clean.columns}, index=index)
     context = pd.DataFrame(_numeric_context(clean, schema), index=index)
     has_outcome = y is not None and len(np.unique(y[np.isfinite(y)])) == 2
     if y is not None and not has_outcome:
         note = "Every outcome in this file is the same, so discrimination cannot be measured."
-    return CohortTables(table, ids, context, has_outcome, note, roles)
+    return CohortTables(table, ids, context, has_outcome, note, roles, tuple(n for n in notices if n),
+                        tuple(checked.synonyms_applied))

@@ -51,6 +51,8 @@ class CheckedCells:
     out_of_range: np.ndarray
     unseen: np.ndarray
     labels: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    synonyms: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # feature -> (code, text) read as
+    # another spelling of a category (F for female): the label is ``labels[feature][1][code]``
 
     @property
     def ok(self) -> np.ndarray:
@@ -73,14 +75,22 @@ def check_cells(
     reasons = np.full(n, "", dtype=object)
     typed: dict[str, np.ndarray] = {}
     labels: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    synonyms: dict[str, list[tuple[int, str]]] = {}
     masks = np.zeros((3, len(features), n), dtype=bool)  # missing, out of range, unseen; a row per feature
     for j, spec in enumerate(features):
         col = cells.get(spec.name)
         if col is None:
             col = np.full(n, np.nan)
         if spec.kind == "categorical":
-            codes, labels_u, masks[0, j], masks[2, j] = _check_category(col, spec, rules.matchers.get(spec.name))
+            matcher = rules.matchers.get(spec.name) or CategoryMatcher.build(spec.categories, spec.other_levels)
+            codes, texts = factorize_text(col)
+            labels_u, unseen_u = matcher.distinct(texts)
+            missing_u = np.array([t is None for t in texts], dtype=bool)
+            masks[0, j], masks[2, j] = expand_codes(codes, missing_u, True), expand_codes(codes, unseen_u, False)
             labels[spec.name] = (codes, labels_u)
+            mapped = [(u, t) for u, t in enumerate(texts) if matcher.synonym_of(t) is not None]
+            if mapped:
+                synonyms[spec.name] = mapped
             typed[spec.name] = expand_codes(codes, labels_u, np.nan)
             continue
         values, bad, entries, miss, oor = _check_measure(col, spec, (units or {}).get(spec.name))
@@ -97,20 +107,7 @@ def check_cells(
     for i, problem in (row_problems or {}).items():
         if 0 <= int(i) < n:
             reasons[int(i)] = str(problem)
-    return CheckedCells(typed, reasons, masks[0].T, masks[1].T, masks[2].T, labels)
-
-
-def _check_category(
-    cells: Cells, spec: FeatureSpec, matcher: CategoryMatcher | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(codes, label per code, missing, unseen): a category is never rejected, only matched or flagged.
-
-    Worked out once per distinct cell text and spread to the rows with the codes.
-    """
-    codes, texts = factorize_text(cells)
-    labels_u, unseen_u = (matcher or CategoryMatcher.build(spec.categories, spec.other_levels)).distinct(texts)
-    missing_u = np.array([t is None for t in texts], dtype=bool)
-    return codes, labels_u, expand_codes(codes, missing_u, True), expand_codes(codes, unseen_u, False)
+    return CheckedCells(typed, reasons, masks[0].T, masks[1].T, masks[2].T, labels, synonyms)
 
 
 def _check_measure(

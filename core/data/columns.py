@@ -7,11 +7,23 @@ the output table, which never match the columns again.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from core.data.schema import Schema, normalise_column_name
 
 MAX_SHOWN_VALUE = 40
+_NOT_LETTERS = re.compile(r"[\W_]+")
+
+
+def header_key(name: object) -> str:
+    """A column name as matched: case, spaces, underscores and punctuation ignored, as the upload help says.
+
+    So ``LENGTH OF STAY DAYS``, ``Length-of-stay (days)`` and ``length.of.stay.days`` all
+    match ``length_of_stay_days``.
+    """
+    return _NOT_LETTERS.sub("", normalise_column_name(name))
 
 
 class ValidationError(ValueError):
@@ -25,20 +37,20 @@ def short_text(value: object, limit: int = MAX_SHOWN_VALUE) -> str:
 
 
 def match_columns(columns: list[object], schema: Schema) -> dict[str, object]:
-    """Map schema column names to the file's columns, trimming spaces and ignoring case.
+    """Map schema column names to the file's columns, ignoring case, spaces, underscores and punctuation.
 
-    An exact spelling wins over one that only matches after trimming and case-folding.
+    An exact spelling wins over one that only matches after ``header_key``.
     """
     by_norm: dict[str, object] = {}
     exact: dict[str, object] = {}
     for c in columns:
-        by_norm.setdefault(normalise_column_name(c), c)
+        by_norm.setdefault(header_key(c), c)
         exact.setdefault(str(c), c)
     wanted = [*schema.names, *schema.id_columns, *schema.context_columns, schema.target]
     return {
-        name: exact[name] if name in exact else by_norm[normalise_column_name(name)]
+        name: exact[name] if name in exact else by_norm[header_key(name)]
         for name in wanted
-        if name in exact or normalise_column_name(name) in by_norm
+        if name in exact or header_key(name) in by_norm
     }
 
 
@@ -51,7 +63,7 @@ def check_not_empty(raw: pd.DataFrame) -> None:
 
 
 def check_columns(raw: pd.DataFrame, schema: Schema) -> dict[str, object]:
-    """The whole-file checks (columns, rows, required columns); returns schema name -> file column.
+    """The whole-file checks (columns, rows, the model's inputs); returns schema name -> file column.
 
     Run on the file as uploaded, so the message names the columns the person sees.
     """
@@ -70,34 +82,38 @@ def _check_column_names(columns: list[object], schema: Schema) -> None:
         raise ValidationError(
             f"Column names appear more than once: {', '.join(dupes)}. Rename them so each is unique."
         )
-    wanted = {normalise_column_name(w): w for w in
+    wanted = {header_key(w): w for w in
               (*schema.names, *schema.id_columns, *schema.context_columns, schema.target)}
     spellings: dict[str, list[str]] = {}
     for c in names:
-        key = normalise_column_name(c)
+        key = header_key(c)
         if key in wanted:
             spellings.setdefault(key, []).append(c)
     clashes = [v for v in spellings.values() if len(v) > 1]
     if clashes:
         shown = "; ".join(" and ".join(f"'{c}'" for c in v) for v in clashes)
         raise ValidationError(
-            f"Columns {shown} differ only in spaces or capitals, so Lantern cannot tell which to use. "
-            "Keep one of each."
+            f"Columns {shown} differ only in spaces or capitals (or underscores and punctuation), so Lantern "
+            "cannot tell which to use. Keep one of each."
         )
+
+
+def absent_inputs(schema: Schema, found: dict[str, object]) -> list[str]:
+    """The model's inputs with no column in the file: each row reads them as 'not recorded'."""
+    return [f.name for f in schema.features if f.name not in found]
 
 
 def _check_required(raw: pd.DataFrame, schema: Schema, found: dict[str, object]) -> None:
-    required = [f.name for f in schema.features if f.required and f.name not in found]
-    if not required:
+    """Refuse a file holding none of the model's inputs (the wrong file); a few absent inputs are not recorded.
+
+    Which inputs an estimate cannot be made without is decided per row by the engine, so
+    a file missing some input columns is accepted and those inputs read 'not recorded'.
+    """
+    if any(f.name in found for f in schema.features) or not schema.features:
         return
     have = ", ".join(short_text(c) for c in raw.columns[:40]) + (" ..." if raw.shape[1] > 40 else "")
-    if not any(f.name in found for f in schema.features):
-        raise ValidationError(
-            f"None of the model's {len(schema.features)} input columns are in the file "
-            f"(missing required columns: {', '.join(required)}). The file has: {have}. "
-            "Check that this is the right file and that its first row holds the column names."
-        )
     raise ValidationError(
-        f"Missing required column{'s' if len(required) > 1 else ''}: {', '.join(required)}. "
-        f"The file has: {have}."
+        f"None of the model's {len(schema.features)} input columns are in the file "
+        f"(such as {', '.join(schema.names[:5])}). The file has: {have}. "
+        "Check that this is the right file and that its first row holds the column names."
     )

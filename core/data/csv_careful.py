@@ -2,9 +2,9 @@
 
 Used for whatever Arrow's reader (core/data/csv_fast.py) declines, and for the rest of a
 file from the first unusual row on. It reads records into chunks of text cells with the
-header's width; rows with too many or too few fields keep their place and are reported,
-while whole-file problems (an unreadable or duplicate header, a quote never closed, a
-cell or row count over the limits) raise ``CsvError`` with one plain sentence.
+header's width; rows with too many or too few fields, or with a cell over the limit, keep
+their place and are reported, while whole-file problems (an unreadable or duplicate header,
+a quote never closed, a row count over the limit) raise ``CsvError`` with one plain sentence.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def careful_chunks(
             if len(fields) != width:
                 fields = _fit_to_header(fields, width, problems, n - first_row, (first_line, prev_line))
             if max_cell and (watch.long_line_seen or prev_line > first_line) and max(map(len, fields)) > max_cell:
-                raise _cell_too_long(header, fields, max_cell, first_line)
+                fields = _reject_long_cells(header, fields, max_cell, problems, n - first_row, first_line)
             rows.append(fields)
             last = fields
             n += 1
@@ -211,12 +211,23 @@ def _field_count_problem(fields: list[str], width: int, first_line: int, last_li
     return f"{where} has {len(fields)} fields but the header has {width}{hint}"
 
 
-def _cell_too_long(header: list[str], fields: list[str], max_cell: int, line: int) -> CsvError:
-    col = next((header[i] for i, f in enumerate(fields) if len(f) > max_cell), header[0])
-    return CsvError(
-        f"Column '{shorten(col)}' has a cell longer than {max_cell:,} characters on line {line}, "
-        "Lantern's limit. Check the file (a quote mark may be missing) and try again."
-    )
+def _reject_long_cells(
+    header: list[str], fields: list[str], max_cell: int, problems: dict[int, str], row: int, line: int
+) -> list[str]:
+    """A row with a cell over the limit is rejected (its reason names the column and the length), not the file.
+
+    The long cells are blanked so they are neither kept in memory nor judged; a row already
+    broken (wrong field count) keeps that reason, which explains more.
+    """
+    col, length = next((header[i], len(f)) for i, f in enumerate(fields) if len(f) > max_cell)
+    problems.setdefault(row, long_cell_reason(col, length, max_cell, f"line {line:,}"))
+    return [f if len(f) <= max_cell else "" for f in fields]
+
+
+def long_cell_reason(column: str, length: int, max_cell: int, where: str) -> str:
+    """The rejection reason of a row with an over-long cell (both readers word it so)."""
+    return (f"{where}: column '{shorten(column)}' has a cell of {length:,} characters, over Lantern's limit of "
+            f"{max_cell:,} (a quote mark may be missing)")
 
 
 def _csv_error(exc: csv.Error, max_cell: int, line: int) -> CsvError:

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.data.outcome import outcome_words, read_outcomes
 from core.data.parse import as_text, parse_binary, parse_numeric
 from core.data.schema import FALSE_WORDS, OTHER_LEVEL, TRUE_WORDS, AltUnit, FeatureSpec, Schema, humanize
 
@@ -67,7 +68,12 @@ def load_schema_file(path: Path) -> dict[str, Any]:
 
 
 def target_vector(raw: pd.Series, positive: str | None) -> tuple[np.ndarray, str]:
-    """The outcome as 1.0/0.0/NaN and the value that counts as the event."""
+    """The outcome as 1.0/0.0/NaN and the value that counts as the event.
+
+    A yes/no event label (``1``, ``yes``) reads cells as ``core.data.outcome`` does, so a
+    ``2`` or ``maybe`` is no outcome (NaN), never 0; another label (``<30``) is the event and
+    every other value is not.
+    """
     text = as_text(raw)
     lowered = text.astype("string").str.lower()
     levels = sorted(set(lowered.dropna()))
@@ -80,6 +86,11 @@ def target_vector(raw: pd.Series, positive: str | None) -> tuple[np.ndarray, str
             f"The target column '{raw.name}' has values {shown}; say which one is the event with --positive VALUE."
         )
     pos = str(positive).strip().lower()
+    events, no_events = outcome_words(positive)
+    if pos in events | no_events and events != {pos}:  # a yes/no outcome: an unreadable cell is no outcome, never 0
+        values = read_outcomes(raw, positive).values
+        if (values == 1).any():
+            return values, str(positive)
     if pos not in levels:
         shown = ", ".join(levels[:10])
         raise SchemaError(f"--positive '{positive}' does not occur in '{raw.name}'; its values are {shown}.")

@@ -10,8 +10,12 @@ cells are NaN and *not* in that mask).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -226,13 +230,20 @@ class CategoryMatcher:
 
     lookup: dict[str, str]
     grouped: frozenset[str]
+    synonyms: frozenset[str] = frozenset()  # keys in ``lookup`` that are another spelling (F for female)
 
     @classmethod
     def build(cls, categories: tuple[str, ...], grouped: tuple[str, ...] = ()) -> CategoryMatcher:
-        return cls(
-            lookup={_SPACES.sub(" ", c.strip()).lower(): c for c in categories},
-            grouped=frozenset(_SPACES.sub(" ", c.strip()).lower() for c in grouped),
-        )
+        lookup = {_category_key(c): c for c in categories}
+        extra = {_category_key(s): c for c in categories for s in category_synonyms().get(_category_key(c), ())}
+        extra = {k: c for k, c in extra.items() if k not in lookup}  # a real category always wins
+        return cls(lookup={**lookup, **extra}, grouped=frozenset(_category_key(c) for c in grouped),
+                   synonyms=frozenset(extra))
+
+    def synonym_of(self, text: str | None) -> str | None:
+        """The category a synonym spelling stands for (``F`` -> ``female``), else None."""
+        key = None if text is None else _category_key(text)
+        return self.lookup[key] if key in self.synonyms else None
 
     def match(self, codes: np.ndarray, texts: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
         """(labels with NaN for missing, unseen mask) for a column factorised with ``factorize_text``."""
@@ -247,8 +258,19 @@ class CategoryMatcher:
             if t is None:
                 labels_u[i] = np.nan
                 continue
-            key = _SPACES.sub(" ", t).lower()
+            key = _category_key(t)
             known = self.lookup.get(key)
             labels_u[i] = t if known is None else known
             unseen_u[i] = known is None and key not in self.grouped
         return labels_u, unseen_u
+
+
+def _category_key(text: str) -> str:
+    return _SPACES.sub(" ", text.strip()).lower()
+
+
+@cache
+def category_synonyms() -> MappingProxyType[str, tuple[str, ...]]:
+    """category -> other spellings, from core/data/synonyms.json (read once, read-only)."""
+    data = json.loads(Path(__file__).with_name("synonyms.json").read_text(encoding="utf-8"))
+    return MappingProxyType({_category_key(c): tuple(s) for c, s in data["categories"].items()})

@@ -5,14 +5,15 @@ accepted in one place is accepted everywhere. Nothing is dropped silently: every
 row is either in ``clean`` or in ``rejected`` with its reasons, and
 ``n_read == len(clean) + len(rejected)`` always holds.
 
-- A whole-file problem (no rows, missing required columns, a column name used twice or
-  two spellings of one column) raises ``ValidationError`` with one plain sentence that
+- A whole-file problem (no rows, none of the model's input columns, a column name used
+  twice or two spellings of one column) raises ``ValidationError`` with one plain sentence that
   names the columns.
 - A value that cannot be parsed, or is physiologically impossible, rejects its row with
   the column, the value and the reason; so does a row the CSV reader found broken
   (``row_problems``: too many or too few fields), with the reader's reason.
 - Plausible but outside the training range, an unseen category, or a missing value:
-  the row is accepted and flagged.
+  the row is accepted and flagged. An input with no column at all is 'not recorded' on
+  every row, and ``absent_columns`` names it for a notice.
 
 Three steps, three modules: ``core.data.columns`` checks the file as a whole and matches
 its columns (once per file); ``core.data.cells`` holds the value rules, ``check_cells``, on
@@ -29,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from core.data.cells import CheckedCells, SchemaRules, check_cells
-from core.data.columns import ValidationError, check_columns, check_not_empty, match_columns
+from core.data.columns import ValidationError, absent_inputs, check_columns, check_not_empty, match_columns
 from core.data.parse import Cells, expand_codes
 from core.data.record import check_record
 from core.data.schema import FeatureSpec, Schema
@@ -52,6 +53,8 @@ class ValidationResult:
     extra_columns: list[str] = field(default_factory=list)
     n_read: int = 0
     columns: dict[str, object] = field(default_factory=dict)  # schema name -> the file's column, matched once
+    absent_columns: list[str] = field(default_factory=list)  # inputs with no column: 'not recorded' on every row
+    synonyms_applied: list[str] = field(default_factory=list)  # e.g. "sex: F -> female (412 rows)"
 
     @property
     def feature_names(self) -> list[str]:
@@ -174,7 +177,21 @@ def validate(
         extra_columns=extra,
         n_read=n,
         columns=dict(found),
+        absent_columns=absent_inputs(schema, found),
+        synonyms_applied=_synonym_lines(checked, keep),
     )
+
+
+def _synonym_lines(checked: CheckedCells, keep: slice | np.ndarray) -> list[str]:
+    """Each other spelling read as a category, with the accepted rows it applied to: the mapping shown."""
+    lines = []
+    for name, mapped in checked.synonyms.items():
+        codes, labels_u = checked.labels[name]
+        kept = codes[keep]
+        counts = np.bincount(kept[kept >= 0], minlength=len(labels_u))
+        lines += [f"{name}: {text} -> {labels_u[u]} ({counts[u]:,} {'row' if counts[u] == 1 else 'rows'})"
+                  for u, text in mapped if counts[u]]
+    return lines
 
 
 def _label_column(

@@ -18,6 +18,9 @@ Each expectation is either a whole-file error::
      "output_equals": {"row": {"column": "exact cell"}},     # cells of the output CSV
      "output_startswith": {"row": {"column": "prefix"}},
      "values": {"row": {"feature": number}},                 # parsed values (validation.clean)
+     "outcomes": {"events": N, "non_events": N, "unlabelled": N, "unreadable": N,
+                  "notice_contains": "..."},                  # outcomes as the cohort page reads them
+     "dates": {"unreadable": N, "missing": N, "notice_contains": "..."},  # the date role's cells
      "cells": {"row": {"column": "text"}},                   # cells as read by read_csv_bytes
      "encoding": "...", "delimiter": "..."}                  # what read_csv_bytes reports
 
@@ -137,16 +140,18 @@ def pipe() -> Case:
 def missing_column_age() -> Case:
     header, rows = base()
     keep = [i for i, h in enumerate(header) if h != "age"]
-    return to_text([header[i] for i in keep], [[r[i] for i in keep] for r in rows]).encode(), failure(
-        "Missing required column: age. The file has: encounter_id, patient_id", "the age column is absent"
+    return to_text([header[i] for i in keep], [[r[i] for i in keep] for r in rows]).encode(), processed(
+        20, 20, 0, "the age column is absent: every row is scored with age not recorded",
+        flags_contains={"1": "not recorded: age", "20": "not recorded: age"},
     )
 
 
 def missing_two_columns() -> Case:
     header, rows = base()
     keep = [i for i, h in enumerate(header) if h not in ("age", "sodium_mmol_l")]
-    return to_text([header[i] for i in keep], [[r[i] for i in keep] for r in rows]).encode(), failure(
-        "Missing required columns: age, sodium_mmol_l.", "age and sodium are absent; the message names both"
+    return to_text([header[i] for i in keep], [[r[i] for i in keep] for r in rows]).encode(), processed(
+        20, 20, 0, "age and sodium are absent: both are not recorded on every row",
+        flags_contains={"1": ["age", "sodium_mmol_l"]},
     )
 
 
@@ -473,8 +478,9 @@ def huge_cell() -> Case:
     for r in rows:
         r.append("")
     rows[2][-1] = "lorem ipsum " * 1000
-    return to_text(header, rows).encode(), failure(
-        "has a cell longer than 10,000 characters", "a 12,000-character cell: a plain message, not a crash"
+    return to_text(header, rows).encode(), processed(
+        20, 19, 1, "a 12,000-character cell rejects its row (naming the column and length), not the file",
+        reason_contains={"3": ["notes", "12,000 characters", "line 4"]},
     )
 
 
@@ -647,6 +653,64 @@ def every_10th_broken() -> Case:
     )
 
 
+def outcome_spellings() -> Case:
+    header, rows = _copy()
+    words = ["yes", "No", " TRUE ", "false", "Y", "n", "t", "F", "1.0", "0.0", "Readmitted", "not readmitted",
+             "", "1", "0", "YES", "no", "True", "FALSE", "NA"]
+    for i, word in enumerate(words, start=1):
+        setcell(header, rows, i, "readmitted_30d", word)
+    return to_text(header, rows).encode(), processed(
+        20, 20, 0, "outcome spelled yes/no, true/false, y/n, t/f, 1.0/0.0, readmitted/not readmitted: all read",
+        outcomes={"events": 9, "non_events": 9, "unlabelled": 2, "unreadable": 0},
+    )
+
+
+def outcome_unreadable() -> Case:
+    header, rows = _copy()
+    for i, word in ((2, "2"), (5, "maybe"), (7, "-1"), (9, "2"), (11, "yes")):
+        setcell(header, rows, i, "readmitted_30d", word)
+    events = sum(r[col(header, "readmitted_30d")] in ("1", "yes") for r in rows)
+    return to_text(header, rows).encode(), processed(
+        20, 20, 0, "outcomes 2, maybe, -1: counted and shown as unreadable, never 0; the rows are still scored",
+        outcomes={"events": events, "non_events": 16 - events, "unlabelled": 0, "unreadable": 4,
+                  "notice_contains": "4 rows' outcomes in 'readmitted_30d' could not be read ('2', 'maybe', '-1')"},
+    )
+
+
+def dates_unreadable() -> Case:
+    header, rows = _copy()
+    for i, text in ((3, "soon"), (4, "31/02/2023"), (6, ""), (8, "03/01/2023")):
+        setcell(header, rows, i, "admission_date", text)
+    return to_text(header, rows).encode(), processed(
+        20, 20, 0, "unreadable admission dates (and one day-first date among ISO ones) are counted and shown, "
+        "not silently empty",
+        dates={"unreadable": 3, "missing": 1, "notice_contains": "3 dates in 'admission_date' could not be read "
+               "('soon', '31/02/2023', '03/01/2023')"},
+    )
+
+
+def header_punctuation() -> Case:
+    header, rows = base()
+    odd = {"length_of_stay_days": "LENGTH OF STAY DAYS", "hemoglobin_g_dl": "Hemoglobin (g/dL)",
+           "sodium_mmol_l": "sodium.mmol.l", "n_medications": "N-Medications", "cm_chf": "cm chf"}
+    return to_text([odd.get(h, h) for h in header], rows).encode(), processed(
+        20, 20, 0, "headers differing in case, spaces, underscores and punctuation still match",
+        values={"1": numbers(header, rows[0], "length_of_stay_days", "hemoglobin_g_dl", "sodium_mmol_l",
+                             "n_medications", "cm_chf")},
+    )
+
+
+def header_clash_punctuation() -> Case:
+    header, rows = _copy()
+    header.append("Length of stay (days)")
+    for r in rows:
+        r.append("3")
+    return to_text(header, rows).encode(), failure(
+        "'length_of_stay_days' and 'Length of stay (days)' differ only",
+        "two headers that match the same input: refused, naming both",
+    )
+
+
 CASES: dict[str, Callable[[], Case]] = {
     "empty.csv": empty,
     "header_only.csv": header_only,
@@ -686,6 +750,11 @@ CASES: dict[str, Callable[[], Case]] = {
     "utf16_tab.csv": utf16_tab,
     "utf16_no_bom.csv": utf16_no_bom,
     "huge_cell.csv": huge_cell,
+    "outcome_spellings.csv": outcome_spellings,
+    "outcome_unreadable.csv": outcome_unreadable,
+    "dates_unreadable.csv": dates_unreadable,
+    "header_punctuation.csv": header_punctuation,
+    "header_clash_punctuation.csv": header_clash_punctuation,
     "duplicate_column_names.csv": duplicate_column_names,
     "duplicate_column_case.csv": duplicate_column_case,
     "blank_lines.csv": blank_lines,

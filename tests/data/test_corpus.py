@@ -216,3 +216,23 @@ def test_cohort_page_upload_function(name: str, engine: Engine) -> None:
     upload = score_upload(engine, data)
     assert upload.result.counts == {"read": exp["read"], "scored": exp["scored"], "rejected": exp["rejected"]}
     check_output(upload.result.output, exp, f"{name} via the cohort page")
+    check_reading(upload.tables, exp, name)
+
+
+def check_reading(tables: Any, exp: dict[str, Any], where: str) -> None:
+    """Outcomes and dates as the cohort page reads them: counts that add up, and the notices shown."""
+    outcome = tables.table["outcome"].to_numpy(dtype=float)
+    if "outcomes" in exp:
+        o = exp["outcomes"]
+        got = {"events": int((outcome == 1).sum()), "non_events": int((outcome == 0).sum()),
+               "unlabelled": int(np.isnan(outcome).sum()) - o["unreadable"], "unreadable": o["unreadable"]}
+        assert got == {k: o[k] for k in got} and sum(got.values()) == exp["scored"], where
+        notices = [n for n in tables.notices if "outcome" in n]
+        assert (len(notices) == 1) == bool(o["unreadable"]), (where, tables.notices)
+        assert all(o.get("notice_contains", "") in n for n in notices), (where, notices)
+    if "dates" in exp:
+        d = exp["dates"]
+        assert int(tables.table["date"].isna().sum()) == d["unreadable"] + d["missing"], where
+        assert any(d["notice_contains"] in n for n in tables.notices), (where, tables.notices)
+    elif not exp.get("outcomes", {}).get("unreadable"):
+        assert not [n for n in tables.notices if "could not be read" in n], (where, tables.notices)

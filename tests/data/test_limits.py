@@ -75,15 +75,19 @@ def test_cli_refuses_a_file_over_the_row_limit(monkeypatch: pytest.MonkeyPatch, 
     assert score_main(["--input", str(src), "--output", str(out)]) == 0  # exactly at the limit is fine
 
 
-def test_cli_refuses_a_long_cell_and_a_bad_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_rejects_the_row_of_a_long_cell_and_refuses_a_bad_setting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     frame = pd.read_csv(DEMO_COHORT, dtype=str, keep_default_na=False).head(5)
     frame.loc[2, "primary_diagnosis"] = "x" * 150
     src = tmp_path / "long.csv"
     src.write_bytes(frame.to_csv(index=False).encode())
     monkeypatch.setenv(limits.CELL_ENV, "100")
-    assert score_main(["--input", str(src), "--output", str(tmp_path / "o.csv")]) == 1
-    assert "longer than 100 characters" in capsys.readouterr().err
+    assert score_main(["--input", str(src), "--output", str(tmp_path / "o.csv")]) == 0
+    assert "read 5 rows: 4 scored, 1 rejected" in capsys.readouterr().out
+    out = pd.read_csv(tmp_path / "o.csv", dtype=str, keep_default_na=False)
+    assert out["status"].tolist() == ["scored", "scored", "rejected", "scored", "scored"]
+    assert "column 'primary_diagnosis' has a cell of 150 characters, over Lantern's limit of 100" in out["reason"][2]
     monkeypatch.setenv(limits.CELL_ENV, "lots")
     assert score_main(["--input", str(src), "--output", str(tmp_path / "o.csv")]) == 1
     assert capsys.readouterr().err.strip() == "error: LANTERN_MAX_CELL must be a whole number such as 10,000, " \

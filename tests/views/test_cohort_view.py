@@ -201,7 +201,7 @@ def test_unlabelled_file_says_why_there_is_no_performance() -> None:
     (b"", "empty"),
     (b'{"patients": [1, 2, 3]}', "JSON"),
     (b"\x89PNG\r\n\x1a\n\x00\x00binary", "not a CSV"),
-    (b"colour,shape\nred,round\nblue,square\n", "missing required column"),
+    (b"colour,shape\nred,round\nblue,square\n", "none of the model's"),
     (b"encounter_id\n", "no data rows"),
 ])
 def test_malformed_uploads_get_a_plain_message(data: bytes, message: str) -> None:
@@ -266,3 +266,17 @@ def test_no_view_reaches_into_validation_internals() -> None:
     offenders = [f"{p.relative_to(ROOT)}:{i}" for p in sorted((ROOT / "views").rglob("*.py"))
                  for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if ".validation" in line]
     assert not offenders, offenders
+
+
+def test_reading_notices_name_absent_inputs_and_unreadable_outcomes_and_dates() -> None:
+    frame = pd.read_csv(DEMO_COHORT, dtype=str, keep_default_na=False).head(30).drop(columns=["sodium_mmol_l"])
+    frame.loc[[1, 4], "readmitted_30d"] = ["2", "maybe"]
+    frame.loc[3, "admission_date"] = "soon"
+    frame.loc[[5, 6, 8], "sex"] = "F"
+    at = _load(_app(), "odd.csv", to_csv_bytes(frame))
+    assert not at.exception and not at.error
+    warnings = " ".join(w.value for w in at.warning)
+    assert "every row reads them as 'not recorded': sodium_mmol_l" in warnings
+    assert "2 rows' outcomes in 'readmitted_30d' could not be read ('2', 'maybe')" in warnings
+    assert "1 date in 'admission_date' could not be read ('soon')" in warnings
+    assert any("sex: F -> female (3 rows)" in i.value for i in at.info)

@@ -17,6 +17,12 @@ def render_counts(run: CohortRun) -> None:
     b.metric("Scored", f"{c['scored']:,}")
     d.metric("Rejected", f"{c['rejected']:,}", help="Rows with a value that cannot be read or is impossible; "
              "see the 'Rows and flags' tab for the reasons.")
+    for notice in run.upload.tables.notices:  # absent inputs, unreadable outcomes and dates
+        st.warning(notice, icon="⚠️")
+    mapped = run.upload.tables.mappings
+    if mapped:
+        st.info("Other spellings read as the model's categories: " + "; ".join(mapped[:20])
+                + (" ..." if len(mapped) > 20 else "") + ".", icon="🔁")
 
 
 def render_details(run: CohortRun) -> None:
