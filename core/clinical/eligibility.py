@@ -16,9 +16,13 @@ without it is the job of the required inputs, reported as "insufficient data".
 Bundles trained before these fields existed (``artifacts/default``) are discharge-time
 models; ``default_population`` and ``default_required`` derive their population in one place:
 adults from 18 to the oldest age in training, an ended inpatient stay, alive at discharge,
-and no discharge disposition meaning death or hospice; and the inputs age, length of stay
-and admission type, without which a discharge-time readmission estimate says nothing (age
-and the stay are the model's largest drivers and are recorded for every inpatient stay).
+and no discharge disposition meaning death or hospice; and the inputs age and length of
+stay, without which a discharge-time readmission estimate says nothing: they place the
+patient in the population and are recorded for every ended inpatient stay (from
+``Patient.birthDate`` and ``Encounter.period``). Admission type is not required by default,
+although it is a large driver: FHIR records often do not code it (Synthea never sends
+``Encounter.priority``), and demanding it would refuse every such adult with a real stay. A
+schema file that states ``"required_inputs"`` overrides this.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ FACTS: Mapping[str, str] = MappingProxyType({
     "inpatient_stay": "no ended inpatient stay; the model estimates risk at discharge from an inpatient stay",
 })
 #: The inputs a discharge-time estimate cannot be made without, when the schema names none.
-DEFAULT_REQUIRED: tuple[str, ...] = ("age", "length_of_stay_days", "admission_type")
+DEFAULT_REQUIRED: tuple[str, ...] = ("age", "length_of_stay_days")
 #: The trainer's rule for proposing required inputs: among the most important inputs, those recorded this often.
 PROPOSE_TOP = 3
 PROPOSE_MIN_RECORDED = 0.95
