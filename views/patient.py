@@ -10,7 +10,7 @@ from core.reports.patient_summary import patient_report_html, plain_problem, ref
 from core.scoring.engine import Engine, PatientResult
 from views.components import patient_fhir, patient_form
 from views.components.drivers import render_drivers
-from views.components.result_card import render_result_card
+from views.components.result_card import no_estimate_message, render_result_card
 from views.components.whatif import render_whatif
 from views.shared import get_engine, intended_use_line, run_guarded, text
 
@@ -49,6 +49,9 @@ def _result_column(engine: Engine, entry: dict, result: PatientResult) -> bool:
     if result.rejected:
         st.error(f"The risk could not be estimated. {plain_problem(engine.schema, result.rejected)}. "
                  "Check the value and its unit, then calculate again.")
+        return False
+    if not result.estimated:
+        st.info(no_estimate_message(result))
         return False
     render_result_card(engine, result, key_prefix="patient")
     render_drivers(engine, result, key_prefix="patient")
