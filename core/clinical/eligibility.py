@@ -93,7 +93,7 @@ class Rule:
         elif self.min is not None or self.max is not None:
             parts.append(f"{label} {'at least' if self.min is not None else 'at most'} {self.min or self.max:g}")
         if self.not_in:
-            parts.append(f"{label} not {', '.join(self.not_in)}")
+            parts.append(f"{label}: not {', '.join(self.not_in)}")
         if self.only_in:
             parts.append(f"{label} one of {', '.join(self.only_in)}")
         return "; ".join(parts)
@@ -124,24 +124,27 @@ def rules_of(items: Iterable[Mapping[str, Any]]) -> tuple[Rule, ...]:
     return tuple(Rule.from_dict(d) for d in items)
 
 
-def default_population(features: Sequence[FeatureSpec]) -> tuple[Rule, ...]:
-    """The population of a discharge-time bundle that does not state one (see the module docstring)."""
+def default_population(features: Sequence[FeatureSpec], age: str = "age") -> tuple[Rule, ...]:
+    """The population of a discharge-time bundle that does not state one (see the module docstring);
+    ``age`` is the feature holding the age (the schema's ``age`` role)."""
     names = {f.name: f for f in features}
     rules: list[Rule] = []
-    if "age" in names:
-        top = names["age"].train_max
-        rules.append(Rule(feature="age", min=float(ADULT_AGE), max=None if top is None else float(top),
+    if age in names:
+        top = names[age].train_max
+        rules.append(Rule(feature=age, min=float(ADULT_AGE), max=None if top is None else float(top),
                           reason=f"adults {ADULT_AGE} and over" + ("" if top is None else f", up to {top:g}")))
     if "discharge_disposition" in names:
         rules.append(Rule(feature="discharge_disposition", not_in=DEATH_OR_HOSPICE,
-                          reason="alive at discharge and not discharged to hospice"))
+                          reason="not discharged dead or to hospice"))
     return (*rules, Rule(fact="inpatient_stay"), Rule(fact="alive"))
 
 
-def default_required(features: Sequence[FeatureSpec]) -> tuple[str, ...]:
-    """The required inputs of a bundle that does not name them: those of ``DEFAULT_REQUIRED`` it has."""
+def default_required(features: Sequence[FeatureSpec], age: str = "age") -> tuple[str, ...]:
+    """The required inputs of a bundle that does not name them: those of ``DEFAULT_REQUIRED`` it has
+    (``age``: the feature holding the age)."""
     names = {f.name for f in features}
-    return tuple(n for n in DEFAULT_REQUIRED if n in names)
+    wanted = [age if n == "age" else n for n in DEFAULT_REQUIRED]
+    return tuple(n for n in wanted if n in names)
 
 
 def propose_required(importance: Mapping[str, float], recorded_share: Mapping[str, float]) -> tuple[str, ...]:

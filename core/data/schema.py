@@ -107,12 +107,14 @@ class Schema:
     @property
     def population(self) -> tuple[Rule, ...]:
         """The population rules the model is for: stated, or derived for an older discharge-time bundle."""
-        return default_population(self.features) if self.eligibility is None else self.eligibility
+        age = self.roles.get("age", "age")
+        return default_population(self.features, age) if self.eligibility is None else self.eligibility
 
     @property
     def required_names(self) -> tuple[str, ...]:
         """The inputs an estimate cannot be made without: stated, or the discharge-time default."""
-        return default_required(self.features) if self.required_inputs is None else self.required_inputs
+        age = self.roles.get("age", "age")
+        return default_required(self.features, age) if self.required_inputs is None else self.required_inputs
 
     @property
     def names(self) -> list[str]:
