@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.clinical import scores
+from core.clinical import consistency, scores
 from core.clinical.bands import age_band, band_of
 from core.clinical.eligibility import Gate, insufficient_reason
 from core.data.validate import SchemaRules, ValidationResult, check_record, validate
@@ -113,6 +113,7 @@ class PatientResult:
     rejected: str = ""
     not_eligible: str = ""
     needed: list[str] = field(default_factory=list)
+    inconsistent: list[str] = field(default_factory=list)  # values that disagree (e.g. Charlson index and flags)
 
     @property
     def estimated(self) -> bool:
@@ -199,8 +200,11 @@ class Engine:
         """Risk, band, flags and top reasons of each accepted row, computed once."""
         risk = exp.risk_pct / 100.0
         reasons = np.asarray(top_reasons(self.schema, result.clean, exp.contributions), dtype=object)
-        return ScoredRows(risk=risk, band=band_of(risk, self.bundle.bands), flags=result.flags_text().to_numpy(),
-                          top_reasons=reasons)
+        flags = result.flags_text().to_numpy().copy()
+        problems = consistency.table_problems(result.clean, self.schema.names)
+        for i in np.flatnonzero(problems != ""):
+            flags[i] = "; ".join(p for p in (flags[i], f"inconsistent: {problems[i]}") if p)
+        return ScoredRows(risk=risk, band=band_of(risk, self.bundle.bands), flags=flags, top_reasons=reasons)
 
     def _output_table(
         self, raw: pd.DataFrame, result: ValidationResult, rows: ScoredRows, exp: Explanation, explain_columns: bool,
@@ -283,6 +287,7 @@ class Engine:
             flags=flags,
             lace=scores.breakdown(typed, "lace") if scores.has_inputs(self.schema.names, "lace") else None,
             hospital=scores.breakdown(typed, "hospital") if scores.has_inputs(self.schema.names, "hospital") else None,
+            inconsistent=consistency.record_problems(typed, self.schema.names),
         )
 
     def _no_estimate(self, values: Mapping[str, Any], **why: Any) -> PatientResult:
@@ -304,8 +309,10 @@ class Engine:
         return float(np.interp(risk, q, np.linspace(0, 100, len(q))))
 
     def typical_patient(self) -> dict[str, Any]:
-        """The schema's typical value for every feature: the form's reset."""
-        return {f.name: f.typical for f in self.schema.features}
+        """The schema's typical value for every feature: the form's reset. The Charlson index is the one its
+        typical flags give, so the typical patient is consistent (each value's median alone need not be)."""
+        typical = {f.name: f.typical for f in self.schema.features}
+        return consistency.consistent_charlson(typical, self.schema.names)
 
     def reference_for(self, age: float | None, sex: str | None) -> dict[str, Any] | None:
         """Mean predicted risk of training patients of the same age band and sex."""
