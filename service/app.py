@@ -182,12 +182,12 @@ async def cds_hook(request: Request, body: HookRequest) -> dict[str, Any]:
         raise RequestError(400, str(exc)) from exc
     except FhirError as exc:
         raise RequestError(400, f"The prefetch could not be used: {exc}") from exc
-    result = await run_in_threadpool(engine.patient, mapping.values)
+    result = await run_in_threadpool(engine.patient, mapping.values, None, cds_hooks.patient_facts(mapping))
     card = cds_hooks.build_card(engine, result, mapping, prefetched)
     log.info("hook %s: prefetch keys %s, %d partial, %d of %d inputs from FHIR, %d notes, scored=%s",
              call.hook, ",".join(prefetched.resources), len(prefetched.partial),
              len(engine.schema.names) - len(mapping.missing), len(engine.schema.names), len(mapping.warnings),
-             not result.rejected)
+             result.estimated)
     return {"cards": [card]}
 
 

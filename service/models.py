@@ -188,9 +188,14 @@ class ScoreRequest(StrictModel):
 
 
 class ScoreCounts(BaseModel):
+    """read = scored + rejected + not_eligible + insufficient_data."""
+
     read: int
     scored: int
     rejected: int
+    not_eligible: int = Field(description="Rows outside the model's population (status 'not eligible')")
+    insufficient_data: int = Field(description="Rows without an input the estimate needs (status 'insufficient "
+                                               "data')")
 
 
 class ScoreResponse(BaseModel):

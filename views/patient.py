@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from core.clinical.consistency import hierarchy_notes
 from core.reports.patient_summary import patient_report_html, plain_problem, reference_row
 from core.scoring.engine import Engine, PatientResult
 from views.components import patient_fhir, patient_form
 from views.components.drivers import render_drivers
-from views.components.result_card import render_result_card
+from views.components.result_card import no_estimate_message, render_result_card
 from views.components.whatif import render_whatif
 from views.shared import get_engine, intended_use_line, run_guarded, text
 
@@ -38,6 +39,15 @@ def _download(engine: Engine, result: PatientResult) -> None:
     st.caption("Open the file in a browser and print it, or save it as PDF. It contains the values entered here.")
 
 
+def _consistency(engine: Engine, result: PatientResult) -> None:
+    """Values that disagree (a warning), and Charlson's hierarchy when both of a pair are ticked (not an error)."""
+    for problem in result.inconsistent:
+        st.warning(f"{problem[:1].upper()}{problem[1:]}.")
+    labels = {f.name: f.display_label for f in engine.schema.features}
+    for note in hierarchy_notes(result.values, labels):
+        st.caption(note)
+
+
 def _result_column(engine: Engine, entry: dict, result: PatientResult) -> bool:
     """What was scored, then the result card, drivers and download; False when the entry was rejected."""
     st.caption(f"Showing {st.session_state.get('patient_source', 'the values entered')}.")
@@ -49,6 +59,10 @@ def _result_column(engine: Engine, entry: dict, result: PatientResult) -> bool:
     if result.rejected:
         st.error(f"The risk could not be estimated. {plain_problem(engine.schema, result.rejected)}. "
                  "Check the value and its unit, then calculate again.")
+        return False
+    _consistency(engine, result)
+    if not result.estimated:
+        st.info(no_estimate_message(result))
         return False
     render_result_card(engine, result, key_prefix="patient")
     render_drivers(engine, result, key_prefix="patient")

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from core.clinical.eligibility import Rule, default_population, default_required, rules_of
+
 Kind = Literal["numeric", "categorical", "binary"]
 
 #: Cell text that means "no value" in real exports (compared after trimming, case-insensitive).
@@ -86,7 +88,10 @@ class Schema:
 
     ``roles`` names columns with a meaning the app relies on (``age``, ``sex``, ``date``,
     ``site``, ``service``, ``insurance``); ``context_columns`` are kept for analytics
-    (dates, sites, costs) but are not predictors.
+    (dates, sites, costs) but are not predictors. ``eligibility`` (population rules) and
+    ``required_inputs`` are what the bundle states; None (a bundle from before they existed)
+    means the defaults of ``core.clinical.eligibility``: read them through ``population`` and
+    ``required_names``.
     """
 
     features: tuple[FeatureSpec, ...]
@@ -96,6 +101,20 @@ class Schema:
     id_columns: tuple[str, ...] = ()
     context_columns: tuple[str, ...] = ()
     roles: dict[str, str] = field(default_factory=dict)
+    eligibility: tuple[Rule, ...] | None = None
+    required_inputs: tuple[str, ...] | None = None
+
+    @property
+    def population(self) -> tuple[Rule, ...]:
+        """The population rules the model is for: stated, or derived for an older discharge-time bundle."""
+        age = self.roles.get("age", "age")
+        return default_population(self.features, age) if self.eligibility is None else self.eligibility
+
+    @property
+    def required_names(self) -> tuple[str, ...]:
+        """The inputs an estimate cannot be made without: stated, or the discharge-time default."""
+        age = self.roles.get("age", "age")
+        return default_required(self.features, age) if self.required_inputs is None else self.required_inputs
 
     @property
     def names(self) -> list[str]:
@@ -123,6 +142,8 @@ class Schema:
             "context_columns": list(self.context_columns),
             "roles": dict(self.roles),
             "features": [f.to_dict() for f in self.features],
+            **({} if self.eligibility is None else {"eligibility": [r.to_dict() for r in self.eligibility]}),
+            **({} if self.required_inputs is None else {"required_inputs": list(self.required_inputs)}),
         }
 
     @classmethod
@@ -135,6 +156,8 @@ class Schema:
             id_columns=tuple(d.get("id_columns") or ()),
             context_columns=tuple(d.get("context_columns") or ()),
             roles=dict(d.get("roles") or {}),
+            eligibility=None if d.get("eligibility") is None else rules_of(d["eligibility"]),
+            required_inputs=None if d.get("required_inputs") is None else tuple(d["required_inputs"]),
         )
 
     def save(self, path: Path) -> None:

@@ -146,6 +146,26 @@ def stay_found(mapping: FhirMapping) -> bool:
     return mapping.index_stay_found and any(name in mapping.sources for name in STAY_FEATURES)
 
 
+def patient_facts(mapping: FhirMapping) -> dict[str, bool]:
+    """What the record says beyond the inputs, for ``Engine.patient``'s population rules."""
+    return {"alive": not mapping.deceased, "inpatient_stay": stay_found(mapping)}
+
+
+def _not_estimated_card(engine: Engine, result: PatientResult, mapping: FhirMapping,
+                        prefetched: Prefetched | None) -> dict[str, Any]:
+    """The info card without a percentage for a patient outside the population or without a required input."""
+    if result.not_eligible:
+        summary = "Outside the model's population: Lantern gives no readmission risk"
+        why = ["**This patient is outside the population the model was built for, so Lantern gives no "
+               "readmission risk.**", markdown_text(result.not_eligible[:1].upper() + result.not_eligible[1:]) + "."]
+    else:
+        summary = "Not enough information to estimate: Lantern gives no readmission risk"
+        why = ["**Not enough information to estimate, so Lantern gives no readmission risk.**",
+               *_bullets("Needed", [markdown_text(n) for n in result.needed])]
+    detail = [*why, *_request_notes(mapping, prefetched), f"_{DISCLAIMER}_"]
+    return _card(summary, "info", detail, engine)
+
+
 def _unscored_card(engine: Engine, result: PatientResult, mapping: FhirMapping,
                    prefetched: Prefetched | None) -> dict[str, Any]:
     """The warning card for a patient the model refused: which recorded value, and where it came from."""
@@ -214,9 +234,12 @@ def _scored_card(engine: Engine, result: PatientResult, mapping: FhirMapping,
 
 def build_card(engine: Engine, result: PatientResult, mapping: FhirMapping,
                prefetched: Prefetched | None = None) -> dict[str, Any]:
-    """One CDS Hooks card: refused, no risk (no stay, or inputs only partly sent), or the risk."""
+    """One CDS Hooks card: refused, no risk (no stay, inputs only partly sent, outside the population or
+    without a required input), or the risk."""
     if result.rejected:
         return _unscored_card(engine, result, mapping, prefetched)
     if not stay_found(mapping) or (prefetched is not None and prefetched.partial):
         return _no_risk_card(engine, mapping, prefetched)
+    if not result.estimated:
+        return _not_estimated_card(engine, result, mapping, prefetched)
     return _scored_card(engine, result, mapping, prefetched)

@@ -38,6 +38,7 @@ class FhirMapping:
     status: dict[str, str] = field(default_factory=dict)
     reasons: dict[str, str] = field(default_factory=dict)
     searched: dict[str, str] = field(default_factory=dict)
+    deceased: bool = False  # Patient.deceasedBoolean true or a deceasedDateTime: outside the model's population
 
     def provenance(self) -> list[dict[str, Any]]:
         """One row per feature: its value, how it was read and the FHIR element or the reason behind it."""
@@ -59,6 +60,7 @@ class Row:
         self.searched: dict[str, str] = {}
         self.warnings: list[str] = []
         self.index_stay_found = False
+        self.deceased = False
 
     def wants(self, name: str) -> bool:
         return name in self.names
@@ -91,4 +93,4 @@ class Row:
         status = {n: self.status.get(n, NOT_RECORDED) for n in self.schema.names}
         reasons = {n: self.reasons.get(n, "not in the Bundle") for n in missing}
         return FhirMapping(dict(self.values), dict(self.sources), missing, list(self.warnings),
-                           self.index_stay_found, status, reasons, dict(self.searched))
+                           self.index_stay_found, status, reasons, dict(self.searched), deceased=self.deceased)

@@ -24,6 +24,7 @@ def map_patient(patient: dict[str, Any], discharge: datetime | None, row: Row) -
     """Sex from Patient.gender and age in whole years at discharge from Patient.birthDate."""
     if patient.get("deceasedBoolean") is True or patient.get("deceasedDateTime"):
         row.warn("The Patient is recorded as deceased; a readmission risk does not apply.")
+        row.deceased = True
     gender = patient.get("gender")
     if isinstance(gender, str) and gender:
         if row.wants("sex") and gender.lower() not in row.schema.feature("sex").categories:

@@ -19,7 +19,7 @@ import pandas as pd
 from core.presentation.wording import MISSING_CELL, number, percent
 from core.reports.render import render
 
-COUNT_LABELS = ("read", "scored", "rejected")
+COUNT_LABELS = ("read", "scored", "rejected", "not_eligible", "insufficient_data")
 BAND_PERCENT_COLUMNS = ("lower", "upper", "share", "mean_risk", "observed_rate")
 
 
@@ -96,7 +96,7 @@ def cohort_report_html(data: ReportInput) -> str:
         "cohort_report.html",
         page="cohort",
         data=data,
-        counts=[(label, f"{int(data.counts.get(label, 0)):,}") for label in COUNT_LABELS],
+        counts=[(label.replace("_", " "), f"{int(data.counts.get(label, 0)):,}") for label in COUNT_LABELS],
         n_shown=f"{data.n_shown:,}",
         bands=table_cells(data.bands, BAND_PERCENT_COLUMNS) if len(data.bands) else None,
         worklist=table_cells(data.worklist, percent_columns=("risk",)),

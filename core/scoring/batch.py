@@ -20,7 +20,7 @@ from typing import BinaryIO
 import pandas as pd
 
 from core.data.csvio import iter_csv_chunks, to_csv_bytes
-from core.scoring.engine import Engine
+from core.scoring.engine import INSUFFICIENT, NOT_ELIGIBLE, Engine
 
 #: Rows per chunk: big enough that per-chunk overhead is small, small enough that a
 #: chunk's text, typed values, explanations and output stay within about 150 MB (measured:
@@ -30,17 +30,21 @@ CHUNK_ROWS = 25_000
 
 @dataclass
 class Counts:
-    """Rows read, scored and rejected so far; they always add up."""
+    """Rows read, scored, rejected, not eligible and with insufficient data so far; they always add up."""
 
     read: int = 0
     scored: int = 0
     rejected: int = 0
+    not_eligible: int = 0
+    insufficient_data: int = 0
 
     def add(self, output: pd.DataFrame) -> None:
-        scored = int((output["status"] == "scored").sum())
+        status = output["status"]
         self.read += len(output)
-        self.scored += scored
-        self.rejected += len(output) - scored
+        self.scored += int((status == "scored").sum())
+        self.rejected += int((status == "rejected").sum())
+        self.not_eligible += int((status == NOT_ELIGIBLE).sum())
+        self.insufficient_data += int((status == INSUFFICIENT).sum())
 
 
 def score_chunk(engine: Engine, frame: pd.DataFrame, row_problems: dict[int, str], explain: bool) -> pd.DataFrame:

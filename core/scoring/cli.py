@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: could not write or read a file ({exc.strerror}: {exc.filename}).", file=sys.stderr)
         return 1
     print(
-        f"read {counts.read:,} rows: {counts.scored:,} scored, {counts.rejected:,} rejected "
+        f"read {counts.read:,} rows: {counts.scored:,} scored, {counts.rejected:,} rejected, "
+        f"{counts.not_eligible:,} not eligible, {counts.insufficient_data:,} insufficient data "
         f"in {time.perf_counter() - start:.2f} s -> {args.output}"
     )
     return 0

@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from core.clinical import scores
+from core.clinical import consistency, scores
 from core.clinical.bands import age_band, band_of
+from core.clinical.eligibility import Gate, insufficient_reason
 from core.data.validate import SchemaRules, ValidationResult, check_record, validate
 from core.explain.explainer import Explainer, Explanation, reason_phrase, top_reasons
 from core.model.bundle import Bundle, load_bundle
 
 Progress = Callable[[float, str], None]
+NOT_ELIGIBLE = "not eligible"
+INSUFFICIENT = "insufficient data"
 
 
 @dataclass(frozen=True)
@@ -52,11 +55,15 @@ class ScoreResult:
     explanation: Explanation | None
     seconds: float
     rows: ScoredRows
+    unscored: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row", "status", "reason"]))
 
     @property
     def counts(self) -> dict[str, int]:
-        v = self.validation
-        return {"read": v.n_read, "scored": v.n_scored, "rejected": v.n_rejected}
+        """read = scored + rejected + not eligible + insufficient data."""
+        v, status = self.validation, self.unscored["status"]
+        return {"read": v.n_read, "scored": v.n_scored, "rejected": v.n_rejected,
+                "not_eligible": int((status == NOT_ELIGIBLE).sum()),
+                "insufficient_data": int((status == INSUFFICIENT).sum())}
 
     @property
     def scored_index(self) -> pd.Index:
@@ -104,6 +111,15 @@ class PatientResult:
     lace: list[dict[str, Any]] | None = None
     hospital: list[dict[str, Any]] | None = None
     rejected: str = ""
+    not_eligible: str = ""
+    needed: list[str] = field(default_factory=list)
+    inconsistent: list[str] = field(default_factory=list)  # values that disagree (e.g. Charlson index and flags)
+
+    @property
+    def estimated(self) -> bool:
+        """Is there a number to show? Not for implausible values, a patient outside the population,
+        or without the required inputs."""
+        return not (self.rejected or self.not_eligible or self.needed)
 
 
 class Engine:
@@ -114,6 +130,7 @@ class Engine:
         self.schema = bundle.schema
         self.explainer = Explainer(bundle.model, float(bundle.reference["baseline_risk"]))
         self.rules = SchemaRules.of(self.schema)  # category lookups, prepared once; read-only afterwards
+        self.gate = Gate.of(self.schema.features, self.schema.population, self.schema.required_names)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Engine:
@@ -135,7 +152,8 @@ class Engine:
         (the upload does, before dropping identifier columns), so it is not checked twice.
         """
         start = time.perf_counter()
-        result = validate(raw, self.schema, row_problems=row_problems, rules=self.rules, columns=columns)
+        checked = validate(raw, self.schema, row_problems=row_problems, rules=self.rules, columns=columns)
+        result, unscored = self._gated(checked)
         clean = result.clean
         n = len(clean)
         risk_pct = np.empty(n)
@@ -156,18 +174,41 @@ class Engine:
             contributions=pd.DataFrame(contrib, columns=self.schema.names, index=clean.index),
         )
         rows = self._answers(result, explanation)
-        output = self._output_table(raw, result, rows, explanation, explain_columns)
-        return ScoreResult(output, result, explanation, time.perf_counter() - start, rows)
+        output = self._output_table(raw, result, rows, explanation, explain_columns, unscored)
+        return ScoreResult(output, result, explanation, time.perf_counter() - start, rows, unscored)
+
+    def _gated(self, result: ValidationResult) -> tuple[ValidationResult, pd.DataFrame]:
+        """The accepted rows the model may score, and the others (``row`` 1-based, ``status``, ``reason``):
+        outside the population (``not eligible``) or without a required input (``insufficient data``)."""
+        clean = result.clean
+        names = result.feature_names
+        columns = {name: clean[name].to_numpy() for name in names}
+        outside = self.gate.not_eligible(columns, len(clean))
+        needed = self.gate.needed(result.missing.to_numpy(dtype=bool))
+        status = np.where(outside != "", NOT_ELIGIBLE, np.where(needed != "", INSUFFICIENT, ""))
+        off = status != ""
+        unscored = pd.DataFrame({"row": clean.index.to_numpy()[off] + 1, "status": status[off],
+                                 "reason": [o or insufficient_reason(n) for o, n in zip(outside[off], needed[off],
+                                                                                      strict=True)]})
+        if not off.any():
+            return result, unscored
+        keep = ~off
+        return replace(result, clean=clean[keep], missing=result.missing[keep],
+                       out_of_range=result.out_of_range[keep], unseen=result.unseen[keep]), unscored
 
     def _answers(self, result: ValidationResult, exp: Explanation) -> ScoredRows:
         """Risk, band, flags and top reasons of each accepted row, computed once."""
         risk = exp.risk_pct / 100.0
         reasons = np.asarray(top_reasons(self.schema, result.clean, exp.contributions), dtype=object)
-        return ScoredRows(risk=risk, band=band_of(risk, self.bundle.bands), flags=result.flags_text().to_numpy(),
-                          top_reasons=reasons)
+        flags = result.flags_text().to_numpy().copy()
+        problems = consistency.table_problems(result.clean, self.schema.names)
+        for i in np.flatnonzero(problems != ""):
+            flags[i] = "; ".join(p for p in (flags[i], f"inconsistent: {problems[i]}") if p)
+        return ScoredRows(risk=risk, band=band_of(risk, self.bundle.bands), flags=flags, top_reasons=reasons)
 
     def _output_table(
-        self, raw: pd.DataFrame, result: ValidationResult, rows: ScoredRows, exp: Explanation, explain_columns: bool
+        self, raw: pd.DataFrame, result: ValidationResult, rows: ScoredRows, exp: Explanation, explain_columns: bool,
+        unscored: pd.DataFrame,
     ) -> pd.DataFrame:
         """One row per input row: ids, status and reason, then the scores of accepted rows (built column-wise)."""
         n = result.n_read
@@ -184,6 +225,10 @@ class Engine:
         cols["reason"] = np.full(n, "", dtype=object)
         if result.n_rejected:
             cols["reason"][result.rejected["row"].to_numpy() - 1] = result.rejected["reason"].to_numpy()
+        if len(unscored):
+            at = unscored["row"].to_numpy() - 1
+            cols["status"][at] = unscored["status"].to_numpy()
+            cols["reason"][at] = unscored["reason"].to_numpy()
         cols["risk"] = column(np.nan, rows.risk)
         cols["risk_band"] = column("", rows.band)
         cols["flags"] = column("", rows.flags)
@@ -198,16 +243,25 @@ class Engine:
         return pd.DataFrame(cols, index=pd.RangeIndex(n))
 
     # ---- one patient --------------------------------------------------------------------
-    def patient(self, values: Mapping[str, Any], units: dict[str, str] | None = None) -> PatientResult:
-        """Validate and explain one patient entered in the form (or picked from a cohort).
+    def patient(self, values: Mapping[str, Any], units: dict[str, str] | None = None,
+                facts: Mapping[str, bool | None] | None = None) -> PatientResult:
+        """Validate and explain one patient entered in the form (or picked from a cohort, or read from FHIR).
+
+        ``facts`` are what the caller knows beyond the inputs (``alive``, ``inpatient_stay``;
+        see ``core.clinical.eligibility``): a patient outside the model's population, or
+        without a required input, gets a reason and no number.
 
         The table rules and model, on one-cell columns and without a DataFrame per step
         (``check_record``), so a patient takes about a millisecond instead of tens.
         """
         checked = check_record(values, self.rules, units)
         if checked.reasons[0]:
-            return PatientResult(dict(values), float("nan"), "", self.explainer.baseline, pd.Series(dtype=float),
-                                 [], float("nan"), {}, rejected=str(checked.reasons[0]))
+            return self._no_estimate(values, rejected=str(checked.reasons[0]))
+        outside = self.gate.not_eligible(checked.typed, 1, facts)[0]
+        needed = self.gate.needed(checked.missing)[0]
+        if outside or needed:
+            typed = {n: (None if pd.isna(cell[0]) else cell[0]) for n, cell in checked.typed.items()}
+            return self._no_estimate(typed, not_eligible=outside, needed=needed.split(", ") if needed else [])
         exp = self.explainer.explain_matrix(self.bundle.model.encode(checked.typed))
         risk = float(exp.risk[0])
         contrib = exp.contributions.iloc[0]
@@ -233,7 +287,13 @@ class Engine:
             flags=flags,
             lace=scores.breakdown(typed, "lace") if scores.has_inputs(self.schema.names, "lace") else None,
             hospital=scores.breakdown(typed, "hospital") if scores.has_inputs(self.schema.names, "hospital") else None,
+            inconsistent=consistency.record_problems(typed, self.schema.names),
         )
+
+    def _no_estimate(self, values: Mapping[str, Any], **why: Any) -> PatientResult:
+        """A result without a number: ``why`` says which of rejected, not_eligible or needed."""
+        return PatientResult(dict(values), float("nan"), "", self.explainer.baseline, pd.Series(dtype=float),
+                             [], float("nan"), {}, **why)
 
     @staticmethod
     def _largest_first(points: np.ndarray) -> np.ndarray:
@@ -249,8 +309,10 @@ class Engine:
         return float(np.interp(risk, q, np.linspace(0, 100, len(q))))
 
     def typical_patient(self) -> dict[str, Any]:
-        """The schema's typical value for every feature: the form's reset."""
-        return {f.name: f.typical for f in self.schema.features}
+        """The schema's typical value for every feature: the form's reset. The Charlson index is the one its
+        typical flags give, so the typical patient is consistent (each value's median alone need not be)."""
+        typical = {f.name: f.typical for f in self.schema.features}
+        return consistency.consistent_charlson(typical, self.schema.names)
 
     def reference_for(self, age: float | None, sex: str | None) -> dict[str, Any] | None:
         """Mean predicted risk of training patients of the same age band and sex."""

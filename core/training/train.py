@@ -34,6 +34,7 @@ from core.model.manifest import Manifest
 from core.project_files import project_path
 from core.training import evaluate
 from core.training.candidates import Candidate, default_candidates, log_loss
+from core.training.population import record_population
 
 LEAKAGE_AUC = 0.85
 SEARCH_ROWS = 30_000
@@ -100,8 +101,11 @@ def train_bundle(
     progress("Evaluating on held-out patients ...")
     held = evaluate.held_out(model, data.schema, split, risk_tr, seed)
     warnings += held_out_warnings(held, progress)
+    importance = {row["feature"]: row["mean_abs_points"] for row in held.performance["importance"]}
+    model.schema = record_population(data.schema, data.clean, overrides or {}, importance)
+    progress(f"  required inputs: {', '.join(model.schema.required_names) or 'none'}.")
     facts = evaluate.TrainingFacts(
-        schema=data.schema, model=model, raw=data.raw, y=data.y, split=split, risk_train=risk_tr,
+        schema=model.schema, model=model, raw=data.raw, y=data.y, split=split, risk_train=risk_tr,
         source=source or {}, group_column=group_column, seed=seed, comparison=comparison,
         calibration=calibration, warnings=warnings, notes=data.notes,
     )

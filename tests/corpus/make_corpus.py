@@ -86,8 +86,12 @@ def numbers(header: list[str], row: list[str], *names: str) -> dict[str, float]:
     return {n: float(row[col(header, n)]) for n in names if row[col(header, n)].strip()}
 
 
-def processed(read: int, scored: int, rejected: int, about: str, **checks: Any) -> dict[str, Any]:
-    return {"about": about, "exit": 0, "read": read, "scored": scored, "rejected": rejected, **checks}
+def processed(read: int, scored: int, rejected: int, about: str, not_eligible: int = 0, insufficient_data: int = 0,
+              **checks: Any) -> dict[str, Any]:
+    """A file that is processed; rows outside the model's population or without a required input (age, length of
+    stay) are counted apart (only when there are any, so most expectations read as before)."""
+    unscored = {k: v for k, v in (("not_eligible", not_eligible), ("insufficient_data", insufficient_data)) if v}
+    return {"about": about, "exit": 0, "read": read, "scored": scored, "rejected": rejected, **unscored, **checks}
 
 
 def failure(message: str, about: str) -> dict[str, Any]:
@@ -226,10 +230,11 @@ def outside_training() -> Case:
     setcell(header, rows, 4, "age", "5")
     setcell(header, rows, 6, "hemoglobin_g_dl", "3.5")
     return to_text(header, rows).encode(), processed(
-        20, 20, 0, "plausible values outside the training range are scored and flagged",
+        20, 19, 0, "plausible values outside the training range are scored and flagged; a child of 5 is outside "
+        "the model's population: not eligible, with a reason", not_eligible=1,
         flags_contains={"1": ["outside training range", "length_of_stay_days"],
-                        "4": ["outside training range", "age"],
                         "6": ["outside training range", "hemoglobin_g_dl"]},
+        output_equals={"4": {"status": "not eligible"}},
     )
 
 
@@ -252,9 +257,14 @@ def missing_markers() -> Case:
              ("charlson_index", "#N/A"), ("insurance", "not recorded")]
     for i, (name, mark) in enumerate(marks, start=1):
         setcell(header, rows, i, name, mark)
+    required = "age"  # a required input: its row is 'insufficient data', not scored
     return to_text(header, rows).encode(), processed(
-        20, 20, 0, "?, NA, NULL, N/A, empty and friends mean 'not recorded': scored and flagged",
-        flags_contains={str(i): ["not recorded", name] for i, (name, _) in enumerate(marks, start=1)},
+        20, 19, 0, "?, NA, NULL, N/A, empty and friends mean 'not recorded': scored and flagged (age not recorded: "
+        "insufficient data)", insufficient_data=1,
+        flags_contains={str(i): ["not recorded", name] for i, (name, _) in enumerate(marks, start=1)
+                        if name != required},
+        output_equals={str(i): {"status": "insufficient data"} for i, (name, _) in enumerate(marks, start=1)
+                       if name == required},
     )
 
 

@@ -32,6 +32,16 @@ SUBPROCESS_NAMES = ["empty.csv", "binary_garbage.csv", "missing_two_columns.csv"
 SUMMARY = "read {read:,} rows: {scored:,} scored, {rejected:,} rejected"
 
 
+def _counts(exp: dict[str, Any]) -> dict[str, int]:
+    """The counts ``ScoreResult.counts`` gives for a processed file."""
+    return {"read": exp["read"], "scored": exp["scored"], "rejected": exp["rejected"],
+            "not_eligible": exp.get("not_eligible", 0), "insufficient_data": exp.get("insufficient_data", 0)}
+
+
+def _unscored(exp: dict[str, Any]) -> int:
+    return exp.get("not_eligible", 0) + exp.get("insufficient_data", 0)
+
+
 def _texts(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
@@ -46,6 +56,8 @@ def check_output(out: pd.DataFrame, exp: dict[str, Any], where: str) -> None:
     status = out["status"].astype(str)
     assert (status == "scored").sum() == exp["scored"], where
     assert (status == "rejected").sum() == exp["rejected"], where
+    assert (status == "not eligible").sum() == exp.get("not_eligible", 0), where
+    assert (status == "insufficient data").sum() == exp.get("insufficient_data", 0), where
     reasons = out["reason"].astype(str)
     assert (reasons[status == "rejected"] != "").all(), f"{where}: every rejected row says why"
     assert (reasons[status == "scored"] == "").all(), f"{where}: scored rows carry no rejection reason"
@@ -89,7 +101,7 @@ def test_expectations_are_well_formed() -> None:
         if exp["exit"] == 1:
             assert exp["message_contains"].strip(), name
         else:
-            assert exp["read"] == exp["scored"] + exp["rejected"], name
+            assert exp["read"] == exp["scored"] + exp["rejected"] + _unscored(exp), name
             assert len(exp.get("reason_contains", {})) <= exp["rejected"], name
     assert sum(e["exit"] == 1 for e in EXPECTATIONS.values()) >= 10
     assert sum(e["exit"] == 0 and e["rejected"] > 0 for e in EXPECTATIONS.values()) >= 5
@@ -173,9 +185,10 @@ def test_upload_path(name: str, engine: Engine) -> None:
             assert raw[column].iloc[int(row) - 1] == value, (row, column)
     result = engine.score(raw, row_problems=info["row_problems"])
     v = result.validation
-    assert result.counts == {"read": exp["read"], "scored": exp["scored"], "rejected": exp["rejected"]}
-    assert v.n_read == v.n_scored + v.n_rejected
-    assert list(v.clean.index) == sorted(set(range(v.n_read)) - set(v.rejected["row"] - 1))
+    assert result.counts == _counts(exp)
+    assert v.n_read == v.n_scored + v.n_rejected + _unscored(exp)
+    unscored = set(result.unscored["row"] - 1)
+    assert list(v.clean.index) == sorted(set(range(v.n_read)) - set(v.rejected["row"] - 1) - unscored)
     out = result.output
     check_output(out, exp, name)
     scored = out["status"] == "scored"
@@ -214,7 +227,7 @@ def test_cohort_page_upload_function(name: str, engine: Engine) -> None:
         assert exp["message_contains"] in str(err.value) and "\n" not in str(err.value)
         return
     upload = score_upload(engine, data)
-    assert upload.result.counts == {"read": exp["read"], "scored": exp["scored"], "rejected": exp["rejected"]}
+    assert upload.result.counts == _counts(exp)
     check_output(upload.result.output, exp, f"{name} via the cohort page")
     check_reading(upload.tables, exp, name)
 

@@ -49,8 +49,13 @@ def test_driver_steps_add_up_and_group_the_rest(engine: Engine) -> None:
 def test_warnings_and_plain_problem(engine: Engine) -> None:
     age = engine.schema.roles["age"]
     spec = engine.schema.feature(age)
-    result = engine.patient({**engine.typical_patient(), age: spec.train_max + 1})
-    assert any(spec.display_label in line for line in warning_lines(result))
+    # Above the oldest training age is outside the model's population now (issue 16): a longer stay than any in
+    # training is still scored with a warning.
+    stay = engine.schema.feature("length_of_stay_days")
+    result = engine.patient({**engine.typical_patient(), stay.name: stay.train_max + 1})
+    assert any(stay.display_label in line for line in warning_lines(result))
+    assert "outside the model's population" in engine.patient({**engine.typical_patient(),
+                                                                age: spec.train_max + 1}).not_eligible
     rejected = engine.patient({**engine.typical_patient(), age: 500})
     assert rejected.rejected
     message = plain_problem(engine.schema, rejected.rejected)

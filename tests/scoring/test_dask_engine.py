@@ -224,5 +224,6 @@ def test_without_a_scheduler_the_cli_starts_a_local_cluster(tmp_path: Path) -> N
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    assert done.stdout.startswith("read 2,000 rows: 1,800 scored, 200 rejected in ")
+    assert done.stdout.startswith("read 2,000 rows: 1,800 scored, 200 rejected, 0 not eligible, "
+                                  "0 insufficient data in ")
     assert dask_out.read_bytes() == local_out.read_bytes()

@@ -111,6 +111,7 @@ def assert_patients_match_table(
     exp = engine.explainer.explain(result.clean)
     reasons = dict(zip(result.rejected["row"] - 1, result.rejected["reason"], strict=True))
     position = {int(i): k for k, i in enumerate(result.clean.index)}
+    gated = engine.score(table).output if units is None else None
     for i, row in enumerate(rows):
         one = engine.patient(row, units=units)
         assert isinstance(one, PatientResult)
@@ -119,6 +120,14 @@ def assert_patients_match_table(
             assert math.isnan(one.risk) and one.contributions.empty
             continue
         assert one.rejected == "", f"{where} row {i} rejected alone but not in the table: {one.rejected}"
+        if not one.estimated:  # outside the population or without a required input: the table says the same
+            assert math.isnan(one.risk) and one.contributions.empty
+            if gated is not None:
+                assert gated.loc[i, "status"] in ("not eligible", "insufficient data")
+                assert (one.not_eligible or ", ".join(one.needed)) in gated.loc[i, "reason"]
+            continue
+        if gated is not None:
+            assert gated.loc[i, "status"] == "scored", f"{where} row {i} scored alone but not in the table"
         k = position[i]
         assert one.risk == pytest.approx(exp.risk[k], rel=1e-12, abs=1e-15)
         np.testing.assert_allclose(one.contributions.to_numpy(), exp.contributions.iloc[k].to_numpy(),

@@ -303,7 +303,8 @@ def test_score_returns_the_columns_core_score_writes(client: httpx.Client, engin
     assert r.status_code == 200, r.text
     body = r.json()
     expected = engine.score(pd.DataFrame(rows), explain_columns=explain)
-    assert body["counts"] == expected.counts == {"read": 25, "scored": 23, "rejected": 2}
+    assert body["counts"] == expected.counts == {"read": 25, "scored": 23, "rejected": 2, "not_eligible": 0,
+                                                 "insufficient_data": 0}
     assert [list(row) for row in body["rows"]] == [list(expected.output.columns)] * 25
     out = pd.DataFrame(body["rows"])
     assert out["status"].tolist() == expected.output["status"].tolist()
@@ -311,6 +312,20 @@ def test_score_returns_the_columns_core_score_writes(client: httpx.Client, engin
     assert out["risk"].fillna(-1).to_numpy() == pytest.approx(expected.output["risk"].fillna(-1).to_numpy())
     assert out["top_reasons"].tolist() == expected.output["top_reasons"].tolist()
     assert "age" in body["rows"][3]["reason"] and body["rows"][3]["risk"] is None
+
+
+def test_score_gives_a_child_and_an_empty_row_a_status_and_reason_but_no_risk(client: httpx.Client) -> None:
+    rows = _demo_rows(6)
+    rows[1]["age"] = 10
+    rows[4] = {name: None for name in rows[4]}
+    r = client.post("/score", json={"rows": rows})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["counts"] == {"read": 6, "scored": 4, "rejected": 0, "not_eligible": 1, "insufficient_data": 1}
+    child, empty = body["rows"][1], body["rows"][4]
+    assert child["status"] == "not eligible" and "Age 10" in child["reason"] and child["risk"] is None
+    assert empty["status"] == "insufficient data" and "needs Age" in empty["reason"] and empty["risk"] is None
+    assert child["risk_band"] == empty["risk_band"] == ""
 
 
 def test_score_accepts_json_numbers_booleans_and_nulls(client: httpx.Client) -> None:

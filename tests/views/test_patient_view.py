@@ -156,3 +156,18 @@ def test_demo_picker_offers_every_demo_patient_by_identifier(engine: Engine) -> 
     for i in (0, 3, len(rows) // 2, len(rows) - 1):
         expected = " · ".join([rows[i][ident], *(rows[i][c] for c in roles if rows[i][c].strip())])
         assert options[i] == expected, (i, options[i], expected)
+
+
+def test_a_charlson_index_that_disagrees_with_the_flags_is_reported_and_the_hierarchy_explained(
+        engine: Engine) -> None:
+    at = _run()
+    at.radio(key="patient_in_cm_cancer").set_value("yes")
+    at.radio(key="patient_in_cm_metastatic").set_value("yes")
+    at.number_input(key="patient_in_charlson_index").set_value(0)
+    at.button(key="patient_submit").click().run()
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "Charlson index entered as 0, but the comorbidities ticked give 6" in warnings
+    captions = " ".join(c.value for c in at.caption)
+    assert "counts only the more severe" in captions
+    assert _risk(at).endswith("%")  # inconsistent, not refused

@@ -10,19 +10,23 @@ from views.components.cohort_state import CohortRun
 
 
 def render_counts(run: CohortRun) -> None:
-    """Three numbers that always add up: read = scored + rejected."""
+    """Numbers that always add up: read = scored + rejected + not eligible + insufficient data."""
     c = run.upload.result.counts
-    a, b, d = st.columns(3)
+    a, b, d, e, f = st.columns(5)
     a.metric("Rows read", f"{c['read']:,}")
     b.metric("Scored", f"{c['scored']:,}")
     d.metric("Rejected", f"{c['rejected']:,}", help="Rows with a value that cannot be read or is impossible; "
              "see the 'Rows and flags' tab for the reasons.")
+    e.metric("Not eligible", f"{c.get('not_eligible', 0):,}", help="Rows outside the population the model was "
+             "built for (for example a child); they get a reason and no risk.")
+    f.metric("Insufficient data", f"{c.get('insufficient_data', 0):,}", help="Rows without an input the "
+             "estimate cannot be made without; they get the list of what is needed and no risk.")
     for notice in run.upload.tables.notices:  # absent inputs, unreadable outcomes and dates
-        st.warning(notice, icon="⚠️")
+        st.warning(notice, icon=":material/warning:")
     mapped = run.upload.tables.mappings
     if mapped:
         st.info("Other spellings read as the model's categories: " + "; ".join(mapped[:20])
-                + (" ..." if len(mapped) > 20 else "") + ".", icon="🔁")
+                + (" ..." if len(mapped) > 20 else "") + ".", icon=":material/swap_horiz:")
 
 
 def render_details(run: CohortRun) -> None:

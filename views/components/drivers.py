@@ -15,7 +15,7 @@ from views.charts.waterfall import waterfall_chart
 
 def render_drivers(engine: Engine, result: PatientResult, key_prefix: str = "patient") -> None:
     """From the average patient to this patient, largest contributions first."""
-    if result.rejected:
+    if not result.estimated:
         return
     st.markdown("#### What drives this estimate")
     st.caption(

@@ -77,9 +77,13 @@ def options(spec: FeatureSpec, current: Any = None, with_missing: bool = True) -
     return [*base, NOT_RECORDED] if with_missing else base
 
 
-def help_text(spec: FeatureSpec) -> str:
-    """The description plus the range the model learned from and accepted units."""
-    parts = [spec.description.strip()] if spec.description else []
+REQUIRED_NOTE = "Required: without it Lantern gives no estimate."
+
+
+def help_text(spec: FeatureSpec, required: bool = False) -> str:
+    """The description plus the range the model learned from and accepted units (and whether it is required)."""
+    parts = [REQUIRED_NOTE] if required else []
+    parts += [spec.description.strip()] if spec.description else []
     unit = f" {spec.unit}" if spec.unit else ""
     if spec.kind == "numeric" and spec.train_min is not None and spec.train_max is not None:
         parts.append(f"The model learned from values {spec.train_min:g} to {spec.train_max:g}{unit}.")
@@ -100,21 +104,22 @@ def _number_format(spec: FeatureSpec) -> tuple[float, str]:
     return (0.01, "%.2f") if two else (0.1, "%.1f")
 
 
-def number_widget(spec: FeatureSpec, key: str, label: str | None = None) -> None:
+def number_widget(spec: FeatureSpec, key: str, label: str | None = None, required: bool = False) -> None:
     """A blank-able number input with the unit in its label."""
     step, fmt = _number_format(spec)
     shown = label or (f"{spec.display_label} ({spec.unit})" if spec.unit else spec.display_label)
-    st.number_input(shown, value=None, step=step, format=fmt, key=key, help=help_text(spec) or None,
+    st.number_input(shown, value=None, step=step, format=fmt, key=key, help=help_text(spec, required) or None,
                     placeholder="enter a value")
 
 
-def choice_widget(spec: FeatureSpec, key: str, with_missing: bool = True) -> None:
+def choice_widget(spec: FeatureSpec, key: str, with_missing: bool = True, required: bool = False) -> None:
     """Yes/no as a horizontal radio, categories as a select box; both can be "not recorded"."""
     opts = options(spec, st.session_state.get(key), with_missing)
+    helped = help_text(spec, required) or None
     if spec.kind == "binary":
-        st.radio(spec.display_label, opts, index=None, key=key, horizontal=True, help=help_text(spec) or None)
+        st.radio(spec.display_label, opts, index=None, key=key, horizontal=True, help=helped)
     else:
-        st.selectbox(spec.display_label, opts, index=None, key=key, help=help_text(spec) or None,
+        st.selectbox(spec.display_label, opts, index=None, key=key, help=helped,
                      placeholder="choose")
 
 
@@ -273,7 +278,7 @@ def _sections(schema: Schema) -> list[tuple[str, list[FeatureSpec]]]:
     return [(title, specs) for title, specs in out if specs]
 
 
-def _numeric_row(spec: FeatureSpec) -> None:
+def _numeric_row(spec: FeatureSpec, required: bool) -> None:
     """Number (unit in its label), a unit selector when the lab has an alternative unit, and 'not recorded'."""
     if spec.alt_units:
         number_col, unit_col, nr_col = st.columns([2.4, 1.4, 1.6], vertical_alignment="bottom")
@@ -282,29 +287,38 @@ def _numeric_row(spec: FeatureSpec) -> None:
     else:
         number_col, nr_col = st.columns([3.75, 1.6], vertical_alignment="bottom")
     with number_col:
-        number_widget(spec, input_key(spec.name))
+        number_widget(spec, input_key(spec.name), required=required)
     nr_col.checkbox(NOT_RECORDED.capitalize(), key=_nr_key(spec.name))
 
 
 def render_form(engine: Engine) -> None:
     """The input form. Submitting stores the entry in session state (recomputing only this patient)."""
     schema = engine.schema
+    required = set(schema.required_names)
     with st.form("patient_form", border=True):
+        if required:
+            st.caption(required_caption(schema))
         for title, specs in _sections(schema):
             st.markdown(f"**{title}**")
             if all(s.kind == "binary" for s in specs):
                 grid = st.columns(2)
                 for j, spec in enumerate(specs):
                     with grid[j % 2]:
-                        choice_widget(spec, input_key(spec.name))
+                        choice_widget(spec, input_key(spec.name), required=spec.name in required)
                 continue
             for spec in specs:
                 if spec.kind == "numeric":
-                    _numeric_row(spec)
+                    _numeric_row(spec, spec.name in required)
                 else:
-                    choice_widget(spec, input_key(spec.name))
+                    choice_widget(spec, input_key(spec.name), required=spec.name in required)
         st.form_submit_button("Calculate risk", type="primary", key="patient_submit", on_click=_submit,
                               args=(schema,), width="stretch")
+
+
+def required_caption(schema: Schema) -> str:
+    """The line above the form naming the inputs an estimate cannot be made without."""
+    labels = [schema.feature(n).display_label for n in schema.required_names]
+    return f"Required for an estimate: {', '.join(labels)} (their help says 'Required')."
 
 
 def left_blank_message(entry: dict[str, Any]) -> str:

@@ -15,11 +15,24 @@ from views.charts.icon_array import icon_array_chart
 from views.components.clinical_scores import render_clinical_scores
 
 
+def no_estimate_message(result: PatientResult) -> str:
+    """Why there is no number for a patient outside the population or without a required input ('' if there is)."""
+    if result.not_eligible:
+        reason = result.not_eligible[:1].upper() + result.not_eligible[1:]
+        return f"No estimate: this patient is outside the population the model was built for. {reason}."
+    if result.needed:
+        return f"Not enough information to estimate. Needed: {', '.join(result.needed)}."
+    return ""
+
+
 def render_result_card(engine: Engine, result: PatientResult, key_prefix: str = "patient") -> None:
     """Absolute 30-day risk first, then how to read it, then what to compare it with."""
     with st.container(border=True):
         if result.rejected:
             st.error(f"The risk could not be estimated: {plain_problem(engine.schema, result.rejected)}")
+            return
+        if not result.estimated:
+            st.info(no_estimate_message(result))
             return
         left, right = st.columns([1, 1], gap="medium")
         with left:

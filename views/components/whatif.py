@@ -17,6 +17,7 @@ from core.reports.patient_summary import TOP_DRIVERS, driver_steps, plain_proble
 from core.scoring.engine import Engine, PatientResult
 from views.charts.waterfall import waterfall_chart
 from views.components.patient_form import choice_widget, from_widget, input_key, number_widget, to_widget
+from views.components.result_card import no_estimate_message
 from views.shared import run_guarded
 
 
@@ -41,7 +42,7 @@ def render_whatif(engine: Engine, result: PatientResult, key_prefix: str = "pati
     """Widgets for the modifiable inputs, the changed estimate next to the original, and the best change."""
     specs = engine.schema.modifiable
     st.markdown("#### What if?")
-    if result.rejected:
+    if not result.estimated:
         return
     if not specs:
         st.caption("This model marks no input as modifiable, so there is nothing to try here.")
@@ -90,6 +91,9 @@ def _whatif_body(engine: Engine, result: PatientResult, key_prefix: str) -> None
     now.metric("Original estimate", format_risk(result.risk))
     if changed.rejected:
         then.error(f"The changed inputs could not be scored: {plain_problem(engine.schema, changed.rejected)}")
+        return
+    if not changed.estimated:
+        then.info(no_estimate_message(changed))
         return
     delta = (changed.risk - result.risk) * 100.0
     moved = abs(delta) >= 0.05

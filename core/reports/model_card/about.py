@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from core.data.schema import Schema
 from core.model.bundle import Bundle
 from core.presentation.wording import NOT_AVAILABLE
 from core.reports.model_card.blocks import (
@@ -32,6 +33,9 @@ def summary(b: Bundle) -> Section:
         ("Model", f"{b.name}, version {b.version}"),
         ("Predicts", f"{outcome} (horizon: {horizon_text(mf.target)})"),
         ("Model type", f"{mf.model.family} with {fmt_int(mf.model.n_features)} inputs"),
+        ("Population", population_text(b.schema)),
+        ("Required inputs", ", ".join(b.schema.feature(n).display_label for n in b.schema.required_names)
+         + "; without them Lantern gives no estimate" if b.schema.required_names else "none"),
         ("Held-out patients", f"{fmt_int(m.n_test)} discharges, {fmt_int(m.events_test)} events"),
         ("Discrimination (AUC)", f"{fmt_num(m.auc)} ({fmt_ci(*m.auc_ci)})"),
         ("Calibration", f"slope {fmt_num(m.calibration_slope, 2)}, intercept "
@@ -44,6 +48,13 @@ def summary(b: Bundle) -> Section:
              "not replace, clinical judgement; validate it on local data before clinical use."),
         Facts(facts),
     ))
+
+
+def population_text(schema: Schema) -> str:
+    """The population the model was built for, in words; patients outside it get a reason and no number."""
+    labels = {f.name: f.display_label for f in schema.features}
+    parts = [rule.reason or rule.describe(labels.get(rule.feature, rule.feature)) for rule in schema.population]
+    return "; ".join(p for p in parts if p) + " (others get a reason and no estimate)"
 
 
 def intended_use(b: Bundle) -> Section:
