@@ -280,3 +280,19 @@ def test_reading_notices_name_absent_inputs_and_unreadable_outcomes_and_dates() 
     assert "2 rows' outcomes in 'readmitted_30d' could not be read ('2', 'maybe')" in warnings
     assert "1 date in 'admission_date' could not be read ('soon')" in warnings
     assert any("sex: F -> female (3 rows)" in i.value for i in at.info)
+
+
+def test_rows_with_no_estimate_are_listed_with_their_reason() -> None:
+    """A child and a row without the needed inputs are read, get no risk, and appear with why: counts add up."""
+    frame = pd.read_csv(DEMO_COHORT, dtype=str, keep_default_na=False).head(40)
+    frame.loc[2, "age"] = "10"
+    frame.loc[5, ["age", "length_of_stay_days"]] = ""
+    at = _load(_app(), "mixed.csv", to_csv_bytes(frame))
+    assert not at.exception and not at.error
+    m = _metrics(at)
+    assert (m["Rows read"], m["Scored"], m["Not eligible"], m["Insufficient data"]) == ("40", "38", "1", "1")
+    at = _section(at, "Rows and flags")
+    listed = next(d.value for d in at.dataframe if "status" in d.value.columns and "reason" in d.value.columns)
+    assert listed["row"].tolist() == [3, 6]
+    assert listed["status"].tolist() == ["not eligible", "insufficient data"]
+    assert listed["reason"].str.len().gt(0).all()

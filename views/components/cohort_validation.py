@@ -29,6 +29,19 @@ def render_counts(run: CohortRun) -> None:
                 + (" ..." if len(mapped) > 20 else "") + ".", icon=":material/swap_horiz:")
 
 
+def _render_unestimated(run: CohortRun) -> None:
+    """Accepted rows that get no number (outside the population, or without a needed input), each with why."""
+    unscored = run.upload.result.unscored
+    if unscored.empty:
+        return
+    st.subheader("Rows with no estimate")
+    st.caption("These rows were read but get no risk: the patient is outside the population the model was built "
+               "for, or an input the estimate cannot be made without is not recorded.")
+    st.dataframe(unscored, hide_index=True, key=f"cohort_unestimated_{run.short}",
+                 column_config={"row": st.column_config.NumberColumn("Row in file", format="%d"),
+                                "status": "Status", "reason": st.column_config.TextColumn("Reason", width="large")})
+
+
 def render_details(run: CohortRun) -> None:
     """Rejected rows (downloadable), flag counts and columns that were not used."""
     result = run.upload.result
@@ -42,6 +55,7 @@ def render_details(run: CohortRun) -> None:
                            on_click="ignore")
     else:
         st.success("No row was rejected.")
+    _render_unestimated(run)
     st.subheader("Flags on scored rows")
     st.caption("Flagged rows are scored; the flag says what to double-check. Missing values are shown as "
                "'not recorded' and count as drivers like any other value.")
