@@ -6,7 +6,7 @@ mapper scores one patient's coded Conditions (``charlson_flags`` then ``charlson
 Both go through ``_points``, the single statement of the rule, so a model trained on
 generated data sees the same index as one fed from an EHR.
 
-Sources (clinical-reference.md, section 1):
+Sources:
 
 - Weights: Charlson ME et al. A new method of classifying prognostic comorbidity in
   longitudinal studies. J Chronic Dis 1987;40(5):373-383. The HIV/AIDS item is not used:

@@ -81,7 +81,7 @@ def _card(response: httpx.Response) -> dict[str, Any]:
 
 
 def _assert_cds_card(card: dict[str, Any]) -> None:
-    """The CDS Hooks rules for a card (clinical-reference.md section 8)."""
+    """The CDS Hooks rules for a card: summary under 140 characters, indicator info|warning|critical, source."""
     assert isinstance(card["summary"], str) and 0 < len(card["summary"]) < 140
     assert card["indicator"] in {"info", "warning", "critical"}
     assert isinstance(card["source"], dict) and card["source"]["label"].strip()
