@@ -53,6 +53,8 @@ class CheckedCells:
     labels: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     synonyms: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # feature -> (code, text) read as
     # another spelling of a category (F for female): the label is ``labels[feature][1][code]``
+    yes_no: dict[str, tuple[np.ndarray, tuple[tuple[int, str, str], ...]]] = field(default_factory=dict)
+    # feature -> (codes, ((code, text, 'yes'|'no'), ...)): the spellings other than 1/0 a yes/no column used
 
     @property
     def ok(self) -> np.ndarray:
@@ -76,6 +78,7 @@ def check_cells(
     typed: dict[str, np.ndarray] = {}
     labels: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     synonyms: dict[str, list[tuple[int, str]]] = {}
+    yes_no: dict[str, tuple[np.ndarray, tuple[tuple[int, str, str], ...]]] = {}
     masks = np.zeros((3, len(features), n), dtype=bool)  # missing, out of range, unseen; a row per feature
     for j, spec in enumerate(features):
         col = cells.get(spec.name)
@@ -93,7 +96,14 @@ def check_cells(
                 synonyms[spec.name] = mapped
             typed[spec.name] = expand_codes(codes, labels_u, np.nan)
             continue
-        values, bad, entries, miss, oor = _check_measure(col, spec, (units or {}).get(spec.name))
+        if spec.kind == "binary":
+            codes, texts = factorize_text(col)
+            spelled = yes_no_spellings(codes, texts)
+            if spelled[1]:
+                yes_no[spec.name] = spelled
+            values, bad, entries, miss, oor = _check_yes_no(codes, texts, spec)
+        else:
+            values, bad, entries, miss, oor = _check_measure(col, spec, (units or {}).get(spec.name))
         if bad is not None and entries is not None:
             fresh = bad & (reasons == "")
             reasons[fresh] = entries[fresh]
@@ -107,7 +117,32 @@ def check_cells(
     for i, problem in (row_problems or {}).items():
         if 0 <= int(i) < n:
             reasons[int(i)] = str(problem)
-    return CheckedCells(typed, reasons, masks[0].T, masks[1].T, masks[2].T, labels, synonyms)
+    return CheckedCells(typed, reasons, masks[0].T, masks[1].T, masks[2].T, labels, synonyms, yes_no)
+
+
+#: How a yes/no cell is written when it needs no mention; any other spelling read (Y, true, Ja ...) is shown.
+PLAIN_YES_NO = frozenset({"0", "1"})
+
+
+def _check_yes_no(
+    codes: np.ndarray, texts: list[str | None], spec: FeatureSpec
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray, None]:
+    """A yes/no feature, as ``_check_measure`` returns it."""
+    values, bad = binary_from_codes(codes, texts)
+    if not bad.any():
+        return values, None, None, np.isnan(values), None
+    entries_u = np.full(len(texts), "", dtype=object)
+    for u in np.unique(codes[bad]):
+        entries_u[u] = _entry(spec, texts[u], "is not a yes/no value (use 1/0, yes/no or true/false)")
+    return values, bad, _rows(codes, entries_u, bad), np.isnan(values) & ~bad, None
+
+
+def yes_no_spellings(codes: np.ndarray, texts: list[str | None]) -> tuple[np.ndarray, tuple[tuple[int, str, str], ...]]:
+    """The spellings other than 1/0 that a yes/no column was read from: (codes, ((code, text, 'yes'|'no'), ...))."""
+    values, _bad = binary_from_codes(np.arange(len(texts)), texts)
+    words = tuple((u, str(t), "yes" if values[u] == 1.0 else "no") for u, t in enumerate(texts)
+                  if t is not None and values[u] == values[u] and t.strip() not in PLAIN_YES_NO)
+    return codes, words
 
 
 def _check_measure(
@@ -122,13 +157,7 @@ def _check_measure(
     n = len(cells)
     codes, texts = factorize_text(cells)
     if spec.kind == "binary":
-        values, bad = binary_from_codes(codes, texts)
-        if not bad.any():
-            return values, None, None, np.isnan(values), None
-        entries_u = np.full(len(texts), "", dtype=object)
-        for u in np.unique(codes[bad]):
-            entries_u[u] = _entry(spec, texts[u], "is not a yes/no value (use 1/0, yes/no or true/false)")
-        return values, bad, _rows(codes, entries_u, bad), np.isnan(values) & ~bad, None
+        return _check_yes_no(codes, texts, spec)
     values, unreadable = numeric_from_codes(codes, texts)
     factor = None
     if unit and unit != spec.unit:

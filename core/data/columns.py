@@ -104,11 +104,19 @@ def absent_inputs(schema: Schema, found: dict[str, object]) -> list[str]:
 
 
 def _check_required(raw: pd.DataFrame, schema: Schema, found: dict[str, object]) -> None:
-    """Refuse a file holding none of the model's inputs (the wrong file); a few absent inputs are not recorded.
+    """Refuse a file holding none of the model's inputs (the wrong file), or without a column for an input an
+    estimate cannot be made without (``Schema.required_names``); any other absent input reads 'not recorded'.
 
-    Which inputs an estimate cannot be made without is decided per row by the engine, so
-    a file missing some input columns is accepted and those inputs read 'not recorded'.
+    A required input that is blank in some rows is decided per row by the engine ('insufficient data').
     """
+    absent = [schema.feature(n) for n in schema.required_names if n in schema.names and n not in found]
+    if absent and any(f.name in found for f in schema.features):
+        needed = ", ".join(f"{f.display_label} ({f.name})" for f in absent)
+        raise ValidationError(
+            f"The file has no column for {needed}, which an estimate cannot be made without. Add the column "
+            "(case, spaces and punctuation in the header do not matter); other inputs may be left out and are "
+            "then read as not recorded."
+        )
     if any(f.name in found for f in schema.features) or not schema.features:
         return
     have = ", ".join(short_text(c) for c in raw.columns[:40]) + (" ..." if raw.shape[1] > 40 else "")

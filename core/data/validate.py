@@ -34,6 +34,7 @@ from core.data.columns import ValidationError, absent_inputs, check_columns, che
 from core.data.parse import Cells, expand_codes
 from core.data.record import check_record
 from core.data.schema import FeatureSpec, Schema
+from core.presentation.wording import plural
 
 __all__ = (
     "CheckedCells", "SchemaRules", "ValidationError", "ValidationResult", "check_cells", "check_columns",
@@ -189,8 +190,13 @@ def _synonym_lines(checked: CheckedCells, keep: slice | np.ndarray) -> list[str]
         codes, labels_u = checked.labels[name]
         kept = codes[keep]
         counts = np.bincount(kept[kept >= 0], minlength=len(labels_u))
-        lines += [f"{name}: {text} -> {labels_u[u]} ({counts[u]:,} {'row' if counts[u] == 1 else 'rows'})"
+        lines += [f"{name}: {text} -> {labels_u[u]} ({plural(int(counts[u]), 'row')})"
                   for u, text in mapped if counts[u]]
+    for name, (codes, words) in checked.yes_no.items():
+        kept = codes[keep]
+        counts = np.bincount(kept[kept >= 0], minlength=max((u for u, _, _ in words), default=0) + 1)
+        lines += [f"{name}: {text} -> {meaning} ({plural(int(counts[u]), 'row')})" for u, text, meaning in words
+                  if counts[u]]
     return lines
 
 

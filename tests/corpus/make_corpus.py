@@ -144,18 +144,18 @@ def pipe() -> Case:
 def missing_column_age() -> Case:
     header, rows = base()
     keep = [i for i, h in enumerate(header) if h != "age"]
-    return to_text([header[i] for i in keep], [[r[i] for i in keep] for r in rows]).encode(), processed(
-        20, 20, 0, "the age column is absent: every row is scored with age not recorded",
-        flags_contains={"1": "not recorded: age", "20": "not recorded: age"},
+    return to_text([header[i] for i in keep], [[r[i] for i in keep] for r in rows]).encode(), failure(
+        "The file has no column for Age (age), which an estimate cannot be made without",
+        "the age column is absent: age is a required input, so the file is refused naming it",
     )
 
 
 def missing_two_columns() -> Case:
     header, rows = base()
-    keep = [i for i, h in enumerate(header) if h not in ("age", "sodium_mmol_l")]
+    keep = [i for i, h in enumerate(header) if h not in ("hemoglobin_g_dl", "sodium_mmol_l")]
     return to_text([header[i] for i in keep], [[r[i] for i in keep] for r in rows]).encode(), processed(
-        20, 20, 0, "age and sodium are absent: both are not recorded on every row",
-        flags_contains={"1": ["age", "sodium_mmol_l"]},
+        20, 20, 0, "haemoglobin and sodium (optional inputs) are absent: both are not recorded on every row",
+        flags_contains={"1": ["hemoglobin_g_dl", "sodium_mmol_l"]},
     )
 
 

@@ -84,18 +84,25 @@ def test_exact_spelling_wins_and_unknown_columns_are_listed_as_extra() -> None:
 
 
 def test_a_missing_input_column_is_not_recorded_on_every_row_and_named() -> None:
-    raw = frame({}).drop(columns=["age"])
+    raw = frame({}).drop(columns=["hemoglobin_g_dl"])
     result = validate(raw, SCHEMA)
-    assert result.absent_columns == ["age"]
+    assert result.absent_columns == ["hemoglobin_g_dl"]
     assert result.n_scored == len(raw) and result.n_rejected == 0
-    assert result.missing["age"].all() and result.clean["age"].isna().all()
+    assert result.missing["hemoglobin_g_dl"].all() and result.clean["hemoglobin_g_dl"].isna().all()
 
 
 def test_several_missing_columns_are_all_named() -> None:
-    raw = frame({}).drop(columns=["age", "followup"])
+    raw = frame({}).drop(columns=["hemoglobin_g_dl", "followup"])
     result = validate(raw, SCHEMA)
-    assert result.absent_columns == ["age", "followup"]
-    assert result.missing[["age", "followup"]].all().all()
+    assert result.absent_columns == ["hemoglobin_g_dl", "followup"]
+    assert result.missing[["hemoglobin_g_dl", "followup"]].all().all()
+
+
+def test_a_file_without_a_required_input_column_is_refused_naming_it() -> None:
+    """Only the inputs an estimate cannot be made without are required columns (age here)."""
+    assert SCHEMA.required_names == ("age",)
+    with pytest.raises(ValidationError, match=r"no column for Age \(age\), which an estimate cannot be made without"):
+        validate(frame({}).drop(columns=["age", "followup"]), SCHEMA)
 
 
 def test_a_file_with_none_of_the_inputs_is_refused_naming_what_it_has() -> None:
@@ -391,3 +398,18 @@ def test_a_synonym_never_overrides_a_real_category() -> None:
     schema = SCHEMA.with_features([FeatureSpec("sex", "categorical", categories=("female", "male", "m"))])
     result = validate(frame({"sex": "m"}, {"sex": "f"}), schema)
     assert result.clean["sex"].tolist() == ["m", "female"] and result.synonyms_applied == ["sex: f -> female (1 row)"]
+
+
+def test_yes_no_spellings_other_than_1_0_are_listed_with_their_rows() -> None:
+    """Y, no, true ... are read for a yes/no input and the mapping is shown; plain 1/0 needs no mention."""
+    engine = Engine.load()
+    frame = pd.read_csv(DEMO_COHORT, dtype=str, keep_default_na=False).head(30)
+    flag = next(s.name for s in engine.schema.features if s.kind == "binary")
+    frame[flag] = "0"
+    frame.loc[[1, 2], flag] = "Y"
+    frame.loc[3, flag] = "no"
+    frame.loc[4, flag] = "TRUE"
+    result = validate(frame, engine.schema)
+    shown = [line for line in result.synonyms_applied if line.startswith(f"{flag}:")]
+    assert shown == [f"{flag}: Y -> yes (2 rows)", f"{flag}: no -> no (1 row)", f"{flag}: TRUE -> yes (1 row)"]
+    assert result.clean[flag].iloc[[1, 2, 3, 4]].tolist() == [1.0, 1.0, 0.0, 1.0]

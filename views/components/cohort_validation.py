@@ -25,7 +25,7 @@ def render_counts(run: CohortRun) -> None:
         st.warning(notice, icon=":material/warning:")
     mapped = run.upload.tables.mappings
     if mapped:
-        st.info("Other spellings read as the model's categories: " + "; ".join(mapped[:20])
+        st.info("Other spellings read as the model's values: " + "; ".join(mapped[:20])
                 + (" ..." if len(mapped) > 20 else "") + ".", icon=":material/swap_horiz:")
 
 
