@@ -126,10 +126,11 @@ def rules_of(items: Iterable[Mapping[str, Any]]) -> tuple[Rule, ...]:
 
 def default_population(features: Sequence[FeatureSpec], age: str = "age") -> tuple[Rule, ...]:
     """The population of a discharge-time bundle that does not state one (see the module docstring);
-    ``age`` is the feature holding the age (the schema's ``age`` role)."""
+    ``age`` is the feature holding the age (the schema's ``age`` role). An age kept as bands (``[70-80)``, a
+    categorical input) gets no numeric rule: a schema file states that population itself."""
     names = {f.name: f for f in features}
     rules: list[Rule] = []
-    if age in names:
+    if age in names and names[age].kind == "numeric":
         top = names[age].train_max
         rules.append(Rule(feature=age, min=float(ADULT_AGE), max=None if top is None else float(top),
                           reason=f"adults {ADULT_AGE} and over" + ("" if top is None else f", up to {top:g}")))

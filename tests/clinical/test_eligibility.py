@@ -75,3 +75,9 @@ def test_the_trainer_proposes_important_inputs_that_are_usually_recorded() -> No
     importance = {"age": 3.0, "sodium": -2.5, "los": 2.0, "sex": 0.1}
     recorded = {"age": 1.0, "sodium": 0.6, "los": 0.99, "sex": 1.0}
     assert propose_required(importance, recorded) == ("age", "los")
+
+
+def test_an_age_kept_as_bands_gets_no_numeric_rule() -> None:
+    """Real extracts often hold age as bands ('[70-80)'): the default population must not read them as numbers."""
+    banded = [FeatureSpec("age", "categorical", categories=("[60-70)", "[70-80)"))]
+    assert all(rule.feature != "age" for rule in default_population(banded))
