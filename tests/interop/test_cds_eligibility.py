@@ -8,7 +8,6 @@ Patient-only CDS request (birth date and sex) never gets one.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 from pathlib import Path
@@ -20,6 +19,7 @@ from core.interop import cds_hooks
 from core.interop.fhir import bundle_to_patient
 from core.scoring.engine import Engine, PatientResult
 from service.app import Settings, create_app
+from tests.service.asgi import run_async
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fhir-synthea"
 SEARCHED = frozenset({"Condition", "Procedure", "Encounter"})
@@ -62,7 +62,7 @@ def test_a_patient_only_cds_request_gets_no_risk(engine: Engine) -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             return await client.post(f"/cds-services/{cds_hooks.SERVICE_ID}", json=body)
 
-    response = asyncio.run(send())
+    response = run_async(send)
     assert response.status_code == 200, response.text
     (card,) = response.json()["cards"]
     assert card["indicator"] == "info" and "%" not in card["summary"]
