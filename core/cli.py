@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import subprocess
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -64,12 +65,18 @@ def streamlit_flags(config_file: Path) -> list[str]:
     return flags
 
 
-def run_app(args: Sequence[str]) -> int:
-    """``streamlit run`` on the installed app; the user's own flags come last, so they win."""
-    from streamlit.web.cli import main as streamlit_main
-
+def app_command(args: Sequence[str]) -> list[str]:
+    """The ``streamlit run`` command line for the installed app; the user's own flags come last, so they win."""
     flags = streamlit_flags(project_path(".streamlit", "config.toml"))
-    return streamlit_main.main(["run", str(APP_SCRIPT), *flags, *args], prog_name="lantern app")
+    return [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT), *flags, *args]
+
+
+def run_app(args: Sequence[str]) -> int:
+    """Streamlit in a child process of the same interpreter: core/ never imports the UI library itself."""
+    try:
+        return subprocess.call(app_command(args))
+    except KeyboardInterrupt:  # Ctrl-C reaches the child too; end quietly, as a shell would
+        return 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:

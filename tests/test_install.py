@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.cli import COMMANDS, main, streamlit_flags
+from core.cli import APP_SCRIPT, COMMANDS, app_command, main, streamlit_flags
 from tests.conftest import ROOT
 
 NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", "tests", "bench", "__pycache__", "build", "dist", "*.egg-info",
@@ -135,3 +135,11 @@ def test_the_installed_app_starts(venv: Path, tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_lantern_app_runs_streamlit_as_a_child_of_the_same_python() -> None:
+    """core/ never imports Streamlit: ``lantern app`` runs ``python -m streamlit run`` on the installed app."""
+    command = app_command(["--server.port", "8599"])
+    assert command[:4] == [sys.executable, "-m", "streamlit", "run"]
+    assert command[4] == str(APP_SCRIPT) and command[-2:] == ["--server.port", "8599"]
+    assert "--client.showErrorDetails=none" in command
