@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from core.interop.fhir import LABS, FhirMapping
-from core.presentation.wording import format_risk, natural_frequency
+from core.presentation.wording import format_risk, markdown_text, natural_frequency
 
 if TYPE_CHECKING:
     from core.interop.cds_prefetch import Prefetched
@@ -100,14 +100,6 @@ def indicator_for(band: str, bands: Sequence[Mapping[str, Any]]) -> str:
     if i == 0:
         return "info"
     return "critical" if i == len(names) - 1 else "warning"
-
-
-_MD_SPECIAL = MappingProxyType(str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|"}))
-
-
-def markdown_text(text: object) -> str:
-    """Text that may quote the request (FHIR warnings, rejection reasons), made inert in markdown."""
-    return " ".join(str(text).split()).translate(_MD_SPECIAL)
 
 
 def _card(summary: str, indicator: str, detail: Sequence[str], engine: Engine) -> dict[str, Any]:

@@ -19,6 +19,7 @@ The rounding rule (one rule, everywhere):
 from __future__ import annotations
 
 import math
+import re
 from numbers import Real
 
 from core.policy import OUTCOME_HORIZON_DAYS, RELIABILITY_MIN_EVENTS, RELIABILITY_MIN_PATIENTS
@@ -123,3 +124,17 @@ def with_unit(value: str, unit: str | None) -> str:
 def too_few(patients: str = "patients", events: str = "events") -> str:
     """The reliability floor in words: 'fewer than 30 patients or fewer than 5 events' (numbers from core.policy)."""
     return f"fewer than {RELIABILITY_MIN_PATIENTS} {patients} or fewer than {RELIABILITY_MIN_EVENTS} {events}"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|~$#])")
+_LONE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")  # intraword _ is literal already
+
+
+def markdown_text(text: object) -> str:
+    """Raw text (a value from a file or a request) as Markdown that shows it literally: no emphasis, links,
+    maths, tables or HTML, and no newlines (they would break tables and lists). The model card and the CDS
+    Hooks cards both use it."""
+    s = _MD_SPECIAL.sub(r"\\\1", str(text))
+    s = _LONE_UNDERSCORE.sub(r"\\_", s)
+    s = s.replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(s.split())

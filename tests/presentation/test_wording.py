@@ -69,3 +69,11 @@ def test_text_files_take_the_floor_from_policy() -> None:
            "readmissions" in shown
     for path in TEXT_DIR.glob("*.md"):
         assert "{" not in text(path.stem), path.name
+
+
+def test_markdown_text_shows_hostile_text_literally() -> None:
+    """A value from a file or a request cannot become a link, emphasis, a table cell break or HTML."""
+    hostile = "[click](javascript:alert(1)) **bold** | cell\n<img src=x onerror=y> _x_ $5 length_of_stay"
+    shown = wording.markdown_text(hostile)
+    assert shown == ("\\[click\\](javascript:alert(1)) \\*\\*bold\\*\\* \\| cell &lt;img src=x onerror=y&gt; "
+                     "\\_x\\_ \\$5 length_of_stay")

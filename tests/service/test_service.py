@@ -204,6 +204,18 @@ def test_the_card_words_a_risk_as_the_app_does() -> None:
     assert "Fewer than 1 of 100 patients like this are readmitted within 30 days." in detail
 
 
+def test_text_from_the_request_is_inert_in_the_card() -> None:
+    """A FHIR warning quoting the request reaches the card as literal text: no link, no HTML, no emphasis."""
+    engine = Engine.load()
+    result = engine.patient(engine.typical_patient())
+    mapping = FhirMapping(values={}, sources={"length_of_stay_days": "Encounter.period"}, missing=[],
+                          warnings=["Unknown code [click](javascript:alert(1)) <img src=x> **now**"],
+                          index_stay_found=True)
+    detail = build_card(engine, result, mapping)["detail"]
+    assert "\\[click\\](javascript:alert(1)) &lt;img src=x&gt; \\*\\*now\\*\\*" in detail
+    assert "<img" not in detail and "[click](" not in detail
+
+
 def test_missing_prefetch_is_a_412_naming_what_is_missing(client: httpx.Client) -> None:
     req = fx.hook_request()
     del req["prefetch"]

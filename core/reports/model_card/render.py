@@ -6,24 +6,16 @@ Markdown through ``md_escape``, HTML through the template's autoescaping.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from core.model.bundle import Bundle
+from core.presentation.wording import markdown_text
 from core.reports.model_card.blocks import Block, Bullets, Facts, Prose, Section, Text
 from core.reports.render import render
 
 LEAD = ("Generated from the bundle's manifest, performance and schema files, following TRIPOD+AI (2024) and the "
         "Model Facts label (Sendak 2020).")
-_MD_SPECIAL = re.compile(r"([\\`*\[\]|~$#])")
-
-
-def md_escape(text: str) -> str:
-    """Raw text -> Markdown that shows it literally (no emphasis, links, maths, tables or HTML)."""
-    s = _MD_SPECIAL.sub(r"\\\1", str(text))
-    s = re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\\_", s)  # intraword _ is literal already
-    s = s.replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(s.split())  # no newlines: they would break tables and lists
+md_escape = markdown_text  # the model card's name for the one Markdown escaper
 
 
 def _md_block(block: Block) -> str:
