@@ -15,7 +15,9 @@ from core.reports.render import render
 
 LEAD = ("Generated from the bundle's manifest, performance and schema files, following TRIPOD+AI (2024) and the "
         "Model Facts label (Sendak 2020).")
-md_escape = markdown_text  # the model card's name for the one Markdown escaper
+def md_escape(text: str) -> str:
+    """Raw text -> Markdown that shows it literally: the one escaper, ``wording.markdown_text``."""
+    return markdown_text(text)
 
 
 def _md_block(block: Block) -> str:
